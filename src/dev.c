@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmscope - the /dev/mmscope presenter: size-versioned ioctls.
+ *
+ * The ioctl switch only dispatches; each command has one handler that copies
+ * its argument in, validates it (size, flags, reserved fields, ranges, in
+ * that order), asks a producer, and copies out after every lock is dropped.
+ *
+ * Access: the node is 0600, and open() additionally demands CAP_SYS_ADMIN in
+ * the initial user namespace, checked against the opener's credentials, so a
+ * descriptor passed to a less privileged process keeps what it was opened
+ * with and no more.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+#include <linux/version.h>
+
+#include <uapi/linux/mmscope.h>
+
+#include "mmscope.h"
+
+/* Larger arguments than this are refused before anything is copied. */
+#define MMSCOPE_ARG_MAX		PAGE_SIZE
+
+/**
+ * mmscope_copy_arg_in - copy in a size-versioned ioctl argument
+ * @karg: kernel copy, @ksize bytes; bytes the caller did not send are zeroed
+ * @ksize: size of the struct this module knows
+ * @minsize: the command's first published size (MMSCOPE_*_SIZE_VER0)
+ * @uarg: user pointer; its first __u32 is the caller's size
+ * @usize: out: the caller's size, for mmscope_copy_arg_out()
+ *
+ * Return: 0, -EFAULT for a bad pointer, -EINVAL for a size below @minsize or
+ * not a multiple of 8, -E2BIG for a size above a page or unknown trailing
+ * bytes that are not zero.
+ */
+int mmscope_copy_arg_in(void *karg, size_t ksize, size_t minsize,
+			const void __user *uarg, u32 *usize)
+{
+	u32 size;
+	int err;
+
+	if (get_user(size, (const u32 __user *)uarg))
+		return -EFAULT;
+	if (size < minsize || !IS_ALIGNED(size, 8))
+		return -EINVAL;
+	if (size > MMSCOPE_ARG_MAX)
+		return -E2BIG;
+	err = copy_struct_from_user(karg, ksize, uarg, size);
+	if (err)
+		return err;
+	*usize = size;
+	return 0;
+}
+
+/**
+ * mmscope_copy_arg_out - copy a filled argument back to the caller
+ * @uarg: user pointer the argument came from
+ * @usize: the caller's size: no more than this is written
+ * @karg: kernel copy; its leading size field is set to @ksize first
+ * @ksize: size of the struct this module knows
+ *
+ * Must be called with no lock held. Return: 0 or -EFAULT.
+ */
+int mmscope_copy_arg_out(void __user *uarg, u32 usize, void *karg,
+			 size_t ksize)
+{
+	*(u32 *)karg = ksize;
+	if (copy_to_user(uarg, karg, min_t(size_t, usize, ksize)))
+		return -EFAULT;
+	return 0;
+}
+
+static const u64 mmscope_ioctls = BIT_ULL(_MMSCOPE_IOC_GET_API);
+
+static long mmscope_ioc_get_api(void __user *uarg)
+{
+	struct mmscope_api api;
+	u32 usize;
+	int err;
+
+	BUILD_BUG_ON(sizeof(api) != MMSCOPE_API_SIZE_VER0);
+	err = mmscope_copy_arg_in(&api, sizeof(api), MMSCOPE_API_SIZE_VER0,
+				  uarg, &usize);
+	if (err)
+		return err;
+	if (api.flags || api.__reserved0 || api.__reserved[0] ||
+	    api.__reserved[1])
+		return -EINVAL;
+
+	memset(&api, 0, sizeof(api));
+	api.api_version = MMSCOPE_API_VERSION;
+	api.pgtable_levels = mmscope_pgtable_levels();
+	api.features = MMSCOPE_FEATURES_ALL;
+	api.ioctls = mmscope_ioctls;
+	api.kernel_version = LINUX_VERSION_CODE;
+	return mmscope_copy_arg_out(uarg, usize, &api, sizeof(api));
+}
+
+static long mmscope_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case MMSCOPE_IOC_GET_API:
+		return mmscope_ioc_get_api(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int mmscope_open(struct inode *inode, struct file *file)
+{
+	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
+		return -EPERM;
+	return 0;
+}
+
+static const struct file_operations mmscope_fops = {
+	.owner		= THIS_MODULE,
+	.open		= mmscope_open,
+	.unlocked_ioctl	= mmscope_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice mmscope_miscdev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= KBUILD_MODNAME,
+	.fops	= &mmscope_fops,
+	.mode	= 0600,
+};
+
+int mmscope_dev_init(void)
+{
+	return misc_register(&mmscope_miscdev);
+}
+
+void mmscope_dev_exit(void)
+{
+	misc_deregister(&mmscope_miscdev);
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmscope - module entry: brings the presenters up and down.
+ *
+ * Lifetime: init creates the debugfs tree, then the misc device; exit undoes
+ * them in reverse.  An open /dev/mmscope pins the module (fops.owner), and
+ * debugfs_remove_recursive() waits for readers inside debugfs files, so
+ * nothing is freed under a reader.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+
+#include "compat.h"
+#include <uapi/linux/mmscope.h>
+
+#include "mmscope.h"
+
+unsigned int mmscope_pgtable_levels(void)
+{
+	return mmscope_compat_pgtable_levels();
+}
+
+static int __init mmscope_init(void)
+{
+	int err;
+
+	err = mmscope_debugfs_init();
+	if (err)
+		return err;
+	err = mmscope_dev_init();
+	if (err)
+		goto undo_debugfs;
+	pr_info("version %s, ABI %d, %u-level page tables\n", MMSCOPE_VERSION,
+		MMSCOPE_API_VERSION, mmscope_pgtable_levels());
+	return 0;
+
+undo_debugfs:
+	mmscope_debugfs_exit();
+	return err;
+}
+
+static void __exit mmscope_exit(void)
+{
+	mmscope_dev_exit();
+	mmscope_debugfs_exit();
+}
+
+module_init(mmscope_init);
+module_exit(mmscope_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("mmscope developers");
+MODULE_DESCRIPTION("Live, locked views of process and physical memory");
+MODULE_VERSION(MMSCOPE_VERSION);
