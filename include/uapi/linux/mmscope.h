@@ -30,6 +30,8 @@
 /* _IOC_NR of each command; bit (1 << nr) is set in mmscope_api.ioctls. */
 enum {
 	_MMSCOPE_IOC_GET_API = 0x00,
+	_MMSCOPE_IOC_MM_SUMMARY = 0x01,
+	_MMSCOPE_IOC_PT_WALK = 0x02,
 };
 
 /*
@@ -49,9 +51,175 @@ struct mmscope_api {
 };
 #define MMSCOPE_API_SIZE_VER0	56	/* size of the first published struct */
 
-/* Feature bits: none defined yet; a bit appears with the feature it names. */
-#define MMSCOPE_FEATURES_ALL	0ULL
+/* Feature bits; a bit appears with the feature it names. */
+#define MMSCOPE_FEATURE_PROCESS_MEMORY	(1ULL << 0)	/* MM_SUMMARY, PT_WALK (ABI 1) */
+#define MMSCOPE_FEATURES_ALL	MMSCOPE_FEATURE_PROCESS_MEMORY
 
 #define MMSCOPE_IOC_GET_API	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_GET_API, struct mmscope_api)
+
+/*
+ * Process memory.  Targets are thread-group ids in the caller's pid
+ * namespace; 0 means the caller.  A pid that does not exist, or whose
+ * process has no user memory (kernel thread, exited): -ESRCH.
+ * Figures are bytes.  Where a field shares its name with a
+ * /proc/PID/smaps_rollup key it has that key's meaning on the running kernel.
+ */
+
+/* MMSCOPE_IOC_MM_SUMMARY: one walk of every VMA of the target. */
+struct mmscope_mm_summary {
+	__u32 size;		/* in: sizeof(struct mmscope_mm_summary) */
+	__u32 flags;		/* in: must be 0 */
+	__s32 pid;		/* in: target tgid, 0 = caller */
+	__u32 __reserved0;	/* in: must be 0 */
+	/* out, smaps_rollup meanings (bytes, where smaps_rollup shows kB): */
+	__u64 rss;		/* Rss */
+	__u64 pss;		/* Pss */
+	__u64 pss_anon;		/* Pss_Anon */
+	__u64 pss_file;		/* Pss_File */
+	__u64 pss_shmem;	/* Pss_Shmem */
+	__u64 shared_clean;	/* Shared_Clean */
+	__u64 shared_dirty;	/* Shared_Dirty */
+	__u64 private_clean;	/* Private_Clean */
+	__u64 private_dirty;	/* Private_Dirty */
+	__u64 referenced;	/* Referenced */
+	__u64 anonymous;	/* Anonymous */
+	__u64 lazyfree;		/* LazyFree */
+	__u64 anon_huge;	/* AnonHugePages */
+	__u64 shmem_pmd_mapped;	/* ShmemPmdMapped */
+	__u64 file_pmd_mapped;	/* FilePmdMapped */
+	__u64 shared_hugetlb;	/* Shared_Hugetlb */
+	__u64 private_hugetlb;	/* Private_Hugetlb */
+	__u64 swap;		/* Swap (swap entries in page tables) */
+	__u64 locked;		/* Locked */
+	/* out, mmscope's own: */
+	__u64 rss_anon;		/* Rss split by what the page is */
+	__u64 rss_file;
+	__u64 rss_shmem;
+	__u64 ksm;		/* KSM pages mapped (part of rss_anon) */
+	__u64 zero_page;	/* mappings of the (huge) zero page; not in Rss */
+	__u64 hugetlb;		/* hugetlb pages mapped (not in Rss, as smaps) */
+	__u64 pt_tables[5];	/* page-table pages reachable from user VMAs, by
+				 * the level of the entries they hold:
+				 * [0] PTE, [1] PMD, [2] PUD, [3] P4D (0 with
+				 * 4-level paging), [4] PGD (1) */
+	__u64 nr_vmas;
+	__u64 mm_rss_anon;	/* the mm's own counters (get_mm_counter()), */
+	__u64 mm_rss_file;	/* which lag the page tables on 6.1 */
+	__u64 mm_rss_shmem;
+	__u64 mm_swap;
+	__u64 __reserved[4];	/* out: 0 */
+};
+#define MMSCOPE_MM_SUMMARY_SIZE_VER0	328
+
+/*
+ * MMSCOPE_IOC_PT_WALK: one record per page-table leaf (or per run of equal
+ * leaves with MMSCOPE_WALK_RUNS) in [start, end), in address order.
+ * Empty entries produce no record.  A leaf that straddles start or end is
+ * clipped to the range.  When the buffer fills, walk_end says where to
+ * resume; walk_end == end means the range is done.  A resumed walk yields
+ * the same records as an unbroken one (a run is only closed once the next
+ * entry is seen not to extend it).
+ *
+ * Errors: -EINVAL unknown flags, nonzero reserved fields, or rec_size not a
+ * multiple of 8 / below MMSCOPE_PT_REC_SIZE_VER0 / above 4096;
+ * -EDOM start or end not page-aligned; -ERANGE start >= end or end above the
+ * user address space; -ENOBUFS buf_len below one record; -EFAULT buf not
+ * writable; -ESRCH no such process; -EINTR a fatal signal arrived
+ * (walk_end says how far it got).
+ */
+#define MMSCOPE_WALK_RUNS	(1U << 0)	/* merge equal consecutive leaves */
+#define MMSCOPE_WALK_FLAGS_ALL	MMSCOPE_WALK_RUNS
+
+struct mmscope_pt_walk {
+	__u32 size;		/* in: sizeof(struct mmscope_pt_walk) */
+	__u32 flags;		/* in: MMSCOPE_WALK_* */
+	__s32 pid;		/* in: target tgid, 0 = caller */
+	__u32 rec_size;		/* in: sizeof(struct mmscope_pt_rec) the caller
+				 * knows; records are written rec_size apart */
+	__u64 start;		/* in: first address, page-aligned */
+	__u64 end;		/* in: end address (exclusive), page-aligned */
+	__u64 buf;		/* in: user pointer to the records */
+	__u64 buf_len;		/* in: bytes at buf */
+	__u64 walk_end;		/* out: where the walk stopped */
+	__u64 nr_recs;		/* out: records written */
+	__u64 tables;		/* out: page-table pages visited (all levels) */
+	__u64 __reserved[2];	/* in: must be 0 */
+};
+#define MMSCOPE_PT_WALK_SIZE_VER0	88
+
+/* mmscope_pt_rec.level: the page-table level that holds the leaf. */
+enum mmscope_level {
+	MMSCOPE_LEVEL_PTE = 1,	/* 4 KiB */
+	MMSCOPE_LEVEL_PMD = 2,	/* 2 MiB (THP, hugetlb) */
+	MMSCOPE_LEVEL_PUD = 3,	/* 1 GiB (hugetlb) */
+};
+
+/* mmscope_pt_rec.type: what the entry holds. */
+enum mmscope_entry_type {
+	MMSCOPE_ENTRY_PRESENT = 1,
+	MMSCOPE_ENTRY_SWAP = 2,		/* swapped out: swap_type, offset in pfn */
+	MMSCOPE_ENTRY_MIGRATION = 3,	/* page being migrated */
+	MMSCOPE_ENTRY_DEVICE = 4,	/* device-private or device-exclusive */
+	MMSCOPE_ENTRY_HWPOISON = 5,
+	MMSCOPE_ENTRY_MARKER = 6,	/* pte marker (uffd-wp, swapin error) */
+	MMSCOPE_ENTRY_OTHER = 7,	/* a non-present entry of another kind */
+};
+
+/* mmscope_pt_rec.kind: what the mapped page is. */
+enum mmscope_page_kind {
+	MMSCOPE_KIND_NONE = 0,		/* no page (swap entry, marker) */
+	MMSCOPE_KIND_ANON = 1,
+	MMSCOPE_KIND_FILE = 2,		/* page cache of a regular file */
+	MMSCOPE_KIND_SHMEM = 3,		/* shmem/tmpfs/memfd, shared anon */
+	MMSCOPE_KIND_KSM = 4,
+	MMSCOPE_KIND_ZERO = 5,		/* the shared zero page (or huge zero page) */
+	MMSCOPE_KIND_HUGETLB = 6,
+	MMSCOPE_KIND_SPECIAL = 7,	/* PFN/IO map: no struct page */
+};
+
+/* mmscope_pt_rec.hw: the x86 entry's hardware bits. */
+#define MMSCOPE_HW_PRESENT	(1U << 0)
+#define MMSCOPE_HW_RW		(1U << 1)
+#define MMSCOPE_HW_USER		(1U << 2)
+#define MMSCOPE_HW_PWT		(1U << 3)
+#define MMSCOPE_HW_PCD		(1U << 4)
+#define MMSCOPE_HW_ACCESSED	(1U << 5)
+#define MMSCOPE_HW_DIRTY	(1U << 6)
+#define MMSCOPE_HW_PSE		(1U << 7)	/* leaf above PTE level */
+#define MMSCOPE_HW_PAT		(1U << 8)	/* PAT bit (bit 7 in a PTE, 12 in a huge leaf) */
+#define MMSCOPE_HW_GLOBAL	(1U << 9)
+#define MMSCOPE_HW_NX		(1U << 10)
+
+/* mmscope_pt_rec.sw: software bits of the entry and facts about the page. */
+#define MMSCOPE_SW_SOFT_DIRTY	(1U << 0)
+#define MMSCOPE_SW_UFFD_WP	(1U << 1)
+#define MMSCOPE_SW_SPECIAL	(1U << 2)	/* pte_special */
+#define MMSCOPE_SW_DEVMAP	(1U << 3)
+#define MMSCOPE_SW_EXCLUSIVE	(1U << 4)	/* anon page marked exclusive to this mm
+						 * (PageAnonExclusive / swap entry bit) */
+#define MMSCOPE_SW_LARGE	(1U << 5)	/* page belongs to a large folio (THP) */
+#define MMSCOPE_SW_PAGE_DIRTY	(1U << 6)	/* the page (not the entry) is dirty */
+#define MMSCOPE_SW_LOCKED_VMA	(1U << 7)	/* VMA is mlocked */
+
+struct mmscope_pt_rec {
+	__u64 addr;		/* first virtual address */
+	__u64 nr_pages;		/* 4 KiB pages covered */
+	__u64 pfn;		/* PRESENT: first PFN; SWAP: swap offset; else 0.
+				 * 0 unless the opener has CAP_SYS_ADMIN. */
+	__u64 vma_start;	/* start of the VMA holding addr */
+	__u32 hw;		/* MMSCOPE_HW_* */
+	__u32 sw;		/* MMSCOPE_SW_* */
+	__u32 mapcount;		/* mappings of the first page (0 without page) */
+	__u8 level;		/* enum mmscope_level */
+	__u8 type;		/* enum mmscope_entry_type */
+	__u8 kind;		/* enum mmscope_page_kind */
+	__u8 pkey;		/* protection key */
+	__u8 swap_type;		/* SWAP: swap area index */
+	__u8 __pad[7];		/* out: 0 */
+};
+#define MMSCOPE_PT_REC_SIZE_VER0	56
+
+#define MMSCOPE_IOC_MM_SUMMARY	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_MM_SUMMARY, struct mmscope_mm_summary)
+#define MMSCOPE_IOC_PT_WALK	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_PT_WALK, struct mmscope_pt_walk)
 
 #endif /* _UAPI_LINUX_MMSCOPE_H */
