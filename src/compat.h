@@ -10,7 +10,9 @@
 #define _MMSCOPE_COMPAT_H
 
 #include <linux/version.h>
-#include <asm/pgtable.h>
+#include <linux/mm.h>
+#include <linux/pgtable.h>
+#include <linux/hugetlb.h>
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0) || \
 	LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
@@ -25,6 +27,91 @@
 static inline unsigned int mmscope_compat_pgtable_levels(void)
 {
 	return pgtable_l5_enabled() ? 5 : 4;
+}
+
+/*
+ * 6.5 added pmdp_get_lockless() to generic code (the pte_offset_map()
+ * rework).  Before it, on x86-64 a pmd is one naturally aligned word, so a
+ * single READ_ONCE() is the lockless read.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+static inline pmd_t mmscope_pmdp_get_lockless(pmd_t *pmdp)
+{
+	return READ_ONCE(*pmdp);
+}
+#else
+#define mmscope_pmdp_get_lockless pmdp_get_lockless
+#endif
+
+/*
+ * Mappings of one page of a folio, as smaps and pagemap count them.
+ * 6.12 removed page_mapcount(); its replacement folio_precise_page_mapcount()
+ * lives in mm/internal.h, so it is spelled out here from public inlines.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+static inline int mmscope_page_mapcount(struct folio *folio, struct page *page)
+{
+	return page_mapcount(page);
+}
+#else
+static inline int mmscope_page_mapcount(struct folio *folio, struct page *page)
+{
+	int mapcount = atomic_read(&page->_mapcount) + 1;
+
+	if (page_mapcount_is_type(mapcount))
+		mapcount = 0;
+	if (folio_test_large(folio))
+		mapcount += folio_entire_mapcount(folio);
+	return mapcount;
+}
+#endif
+
+/*
+ * smaps_account(): when may a mapping be charged whole, without per-page
+ * mapcounts, and is it then private?  6.1: a single reference, or a
+ * migration entry (taken as private).  6.12: a single reference to a present
+ * page (private), or any non-present entry ("maybe shared").
+ */
+static inline bool mmscope_smaps_whole(struct folio *folio, bool present,
+				       bool migration, bool *private)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+	*private = true;
+	return folio_ref_count(folio) == 1 || migration;
+#else
+	*private = present;
+	return folio_ref_count(folio) == 1 || !present;
+#endif
+}
+
+/*
+ * smaps_hugetlb_range(): 6.1 calls a hugetlb page shared when its mapcount
+ * is 2 or more; 6.12 also when the entry is not present or its PMD table is
+ * shared between processes.
+ */
+static inline bool mmscope_hugetlb_shared(struct folio *folio, bool present,
+					  pte_t *ptep)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+	return page_mapcount(&folio->page) >= 2;
+#else
+	return !present || folio_likely_mapped_shared(folio) ||
+	       hugetlb_pmd_shared(ptep);
+#endif
+}
+
+/*
+ * The mm's own RSS counters.  6.2 made them per-CPU counters whose plain read
+ * lags by up to a batch per CPU; their exact sum is get_mm_counter_sum()
+ * (6.12).  6.1 keeps atomics, fed from per-task caches every 64 faults.
+ */
+static inline unsigned long mmscope_mm_counter(struct mm_struct *mm, int member)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+	return get_mm_counter(mm, member);
+#else
+	return get_mm_counter_sum(mm, member);
+#endif
 }
 
 #endif /* _MMSCOPE_COMPAT_H */

@@ -17,6 +17,8 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
 
@@ -76,7 +78,15 @@ int mmscope_copy_arg_out(void __user *uarg, u32 usize, void *karg,
 	return 0;
 }
 
-static const u64 mmscope_ioctls = BIT_ULL(_MMSCOPE_IOC_GET_API);
+static const u64 mmscope_ioctls = BIT_ULL(_MMSCOPE_IOC_GET_API) |
+				  BIT_ULL(_MMSCOPE_IOC_MM_SUMMARY) |
+				  BIT_ULL(_MMSCOPE_IOC_PT_WALK);
+
+/* pagemap's rule: PFNs only for CAP_SYS_ADMIN, judged at open. */
+static bool mmscope_show_pfn(struct file *file)
+{
+	return file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
+}
 
 static long mmscope_ioc_get_api(void __user *uarg)
 {
@@ -102,6 +112,110 @@ static long mmscope_ioc_get_api(void __user *uarg)
 	return mmscope_copy_arg_out(uarg, usize, &api, sizeof(api));
 }
 
+static long mmscope_ioc_mm_summary(void __user *uarg)
+{
+	struct mmscope_mm_summary sum;
+	struct mm_struct *mm;
+	u32 usize;
+	int err;
+
+	BUILD_BUG_ON(sizeof(sum) != MMSCOPE_MM_SUMMARY_SIZE_VER0);
+	err = mmscope_copy_arg_in(&sum, sizeof(sum), MMSCOPE_MM_SUMMARY_SIZE_VER0,
+				  uarg, &usize);
+	if (err)
+		return err;
+	if (sum.flags || sum.__reserved0 || memchr_inv(sum.__reserved, 0, sizeof(sum.__reserved)))
+		return -EINVAL;
+
+	mm = mmscope_get_mm(sum.pid);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	err = mmscope_mm_summary(mm, &sum);
+	mmput(mm);
+	if (err)
+		return err;
+	return mmscope_copy_arg_out(uarg, usize, &sum, sizeof(sum));
+}
+
+struct pt_walk_out {
+	void __user *buf;
+	u32 rec_size;
+	u64 written;
+};
+
+/* Records land rec_size apart; bytes past what this module knows are 0. */
+static int pt_walk_flush(struct mmscope_rec_sink *s,
+			 const struct mmscope_pt_rec *recs, unsigned int n)
+{
+	struct pt_walk_out *o = s->priv;
+	void __user *dst = o->buf + o->written * o->rec_size;
+	unsigned int i;
+
+	if (o->rec_size == sizeof(*recs)) {
+		if (copy_to_user(dst, recs, n * sizeof(*recs)))
+			return -EFAULT;
+	} else {
+		for (i = 0; i < n; i++, dst += o->rec_size) {
+			if (copy_to_user(dst, &recs[i], sizeof(*recs)) ||
+			    clear_user(dst + sizeof(*recs), o->rec_size - sizeof(*recs)))
+				return -EFAULT;
+		}
+	}
+	o->written += n;
+	return 0;
+}
+
+static long mmscope_ioc_pt_walk(struct file *file, void __user *uarg)
+{
+	struct mmscope_pt_walk arg;
+	struct pt_walk_out out = {};
+	struct mmscope_rec_sink sink = {
+		.flush = pt_walk_flush,
+		.priv = &out,
+	};
+	unsigned long walk_end, tables;
+	struct mm_struct *mm;
+	u32 usize;
+	int err;
+
+	BUILD_BUG_ON(sizeof(arg) != MMSCOPE_PT_WALK_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct mmscope_pt_rec) != MMSCOPE_PT_REC_SIZE_VER0);
+	err = mmscope_copy_arg_in(&arg, sizeof(arg), MMSCOPE_PT_WALK_SIZE_VER0,
+				  uarg, &usize);
+	if (err)
+		return err;
+	if ((arg.flags & ~MMSCOPE_WALK_FLAGS_ALL) ||
+	    memchr_inv(arg.__reserved, 0, sizeof(arg.__reserved)))
+		return -EINVAL;
+	if (arg.rec_size < MMSCOPE_PT_REC_SIZE_VER0 ||
+	    !IS_ALIGNED(arg.rec_size, 8) || arg.rec_size > MMSCOPE_ARG_MAX)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(arg.start) || !PAGE_ALIGNED(arg.end))
+		return -EDOM;
+	if (arg.start >= arg.end || arg.end > mmscope_user_limit())
+		return -ERANGE;
+	if (arg.buf_len < arg.rec_size)
+		return -ENOBUFS;
+
+	out.buf = u64_to_user_ptr(arg.buf);
+	out.rec_size = arg.rec_size;
+	sink.cap = div_u64(arg.buf_len, arg.rec_size);
+	sink.runs = arg.flags & MMSCOPE_WALK_RUNS;
+	sink.show_pfn = mmscope_show_pfn(file);
+
+	mm = mmscope_get_mm(arg.pid);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	err = mmscope_pt_records(mm, arg.start, arg.end, &sink, &walk_end, &tables);
+	mmput(mm);
+	if (err)
+		return err;
+	arg.walk_end = walk_end;
+	arg.nr_recs = out.written;
+	arg.tables = tables;
+	return mmscope_copy_arg_out(uarg, usize, &arg, sizeof(arg));
+}
+
 static long mmscope_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
@@ -110,6 +224,10 @@ static long mmscope_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case MMSCOPE_IOC_GET_API:
 		return mmscope_ioc_get_api(uarg);
+	case MMSCOPE_IOC_MM_SUMMARY:
+		return mmscope_ioc_mm_summary(uarg);
+	case MMSCOPE_IOC_PT_WALK:
+		return mmscope_ioc_pt_walk(file, uarg);
 	default:
 		return -ENOTTY;
 	}

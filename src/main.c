@@ -3,7 +3,8 @@
  * mmscope - module entry: brings the presenters up and down.
  *
  * Lifetime: init creates the debugfs tree, then the misc device; exit undoes
- * them in reverse.  An open /dev/mmscope pins the module (fops.owner), and
+ * them in reverse, untracking every process (and removing its directory)
+ * before the debugfs tree goes.  An open /dev/mmscope pins the module (fops.owner), and
  * debugfs_remove_recursive() waits for readers inside debugfs files, so
  * nothing is freed under a reader.
  */
@@ -43,6 +44,7 @@ undo_debugfs:
 static void __exit mmscope_exit(void)
 {
 	mmscope_dev_exit();
+	mmscope_untrack_all();
 	mmscope_debugfs_exit();
 }
 

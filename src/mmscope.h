@@ -9,11 +9,114 @@
 #define _MMSCOPE_H
 
 #include <linux/types.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/seq_file.h>
 
 #define MMSCOPE_VERSION	"0.1.0"
 
 struct dentry;
+struct mm_struct;
+struct vm_area_struct;
+struct file;
+
+#include <linux/mm_types.h>
+#include <linux/swap.h>
+#include <uapi/linux/mmscope.h>
+
+/* pgtable.c: the page-table walker. */
+
+/* One page-table leaf as the walker found it (valid only inside ->leaf()). */
+struct mmscope_leaf {
+	struct vm_area_struct *vma;
+	unsigned long addr;	/* first address, clipped to the walked range */
+	unsigned long nr;	/* 4 KiB pages, clipped likewise */
+	unsigned long pfn;	/* first PFN (present), swap offset (swap) */
+	u64 entry;		/* the raw entry */
+	struct page *page;	/* page at addr, NULL if none (zero, special) */
+	struct folio *folio;	/* its folio */
+	void *entryp;		/* hugetlb: the entry's address in its table */
+	swp_entry_t swp;	/* non-present entries */
+	unsigned int level;	/* enum mmscope_level */
+	unsigned int type;	/* enum mmscope_entry_type */
+	unsigned int kind;	/* enum mmscope_page_kind */
+	bool young, dirty;	/* the entry's accessed and dirty bits */
+	bool whole;		/* a huge leaf seen unclipped */
+};
+
+/* What ->leaf() returns. */
+#define MMSCOPE_LEAF_CONTINUE	0
+#define MMSCOPE_LEAF_YIELD	1	/* taken; drop locks and call ->yield() */
+#define MMSCOPE_LEAF_STOP	2	/* not taken; end the walk before it */
+
+struct mmscope_walk;
+struct mmscope_walk_ops {
+	/* Under a page-table lock or with interrupts off: must not sleep. */
+	int (*leaf)(struct mmscope_walk *w, const struct mmscope_leaf *leaf);
+	/* No lock held: may sleep and copy to user.  0 or -errno. */
+	int (*yield)(struct mmscope_walk *w);
+	/* Entering a VMA at its start, under mmap_lock.  Optional. */
+	void (*vma)(struct mmscope_walk *w, struct vm_area_struct *vma);
+};
+
+struct mmscope_walk {
+	struct mm_struct *mm;			/* referenced by the caller */
+	const struct mmscope_walk_ops *ops;
+	void *priv;
+	unsigned long next;			/* out: where the walk stopped */
+	unsigned long tables[5];		/* out: page-table pages visited,
+						 * by level: PTE PMD PUD P4D PGD */
+	unsigned long last_table[5];		/* counted once each */
+};
+
+int mmscope_walk(struct mmscope_walk *w, unsigned long start, unsigned long end);
+int mmscope_walk_locked(struct mmscope_walk *w, unsigned long start,
+			unsigned long end);
+void mmscope_leaf_to_rec(const struct mmscope_leaf *l, bool show_pfn,
+			 struct mmscope_pt_rec *r);
+
+/* process.c: targets, the summary, page-table records. */
+struct mm_struct *mmscope_get_mm(pid_t pid);
+unsigned long mmscope_user_limit(void);
+int mmscope_mm_summary(struct mm_struct *mm, struct mmscope_mm_summary *s);
+
+struct mmscope_rec_sink {
+	/* set by the presenter */
+	u64 cap;		/* records the reader can take, > 0 */
+	bool runs;		/* merge equal consecutive leaves */
+	bool show_pfn;		/* reader may see PFNs and swap offsets */
+	int (*flush)(struct mmscope_rec_sink *s,
+		     const struct mmscope_pt_rec *recs, unsigned int n);
+	void *priv;
+	/* producer state */
+	struct mmscope_pt_rec *kbuf;
+	unsigned int kcount;
+	u64 taken;		/* records handed to kbuf so far */
+	struct mmscope_pt_rec pending;
+	bool has_pending;
+};
+int mmscope_pt_records(struct mm_struct *mm, unsigned long start,
+		       unsigned long end, struct mmscope_rec_sink *s,
+		       unsigned long *walk_end, unsigned long *tables);
+
+/* track.c: the tracked processes, shared by every per-process view. */
+#define MMSCOPE_MAX_TRACKED	64
+
+struct mmscope_task {
+	struct list_head node;		/* in the table; mmscope_tasks_lock */
+	pid_t nr;			/* tgid, as the tracker wrote it */
+	struct pid *pid;		/* referenced */
+	struct dentry *dir;		/* tasks/<nr>, NULL without debugfs */
+	struct mutex lock;		/* protects last and have_last */
+	struct mmscope_mm_summary last;	/* figures of the last summary read */
+	bool have_last;
+};
+
+int mmscope_track(pid_t nr);
+int mmscope_untrack(pid_t nr);
+void mmscope_untrack_all(void);
+void mmscope_track_show(struct seq_file *m);
+struct mm_struct *mmscope_task_get_mm(struct mmscope_task *t);
 
 /* main.c */
 unsigned int mmscope_pgtable_levels(void);
@@ -23,6 +126,8 @@ int mmscope_debugfs_init(void);
 void mmscope_debugfs_exit(void);
 void mmscope_seq_header(struct seq_file *m, const char *name,
 			unsigned int format, const char *legend);
+void mmscope_debugfs_task_add(struct mmscope_task *t);
+void mmscope_debugfs_task_remove(struct mmscope_task *t);
 
 /* dev.c: the /dev/mmscope presenter. */
 int mmscope_dev_init(void);

@@ -77,6 +77,7 @@ struct mmscope_mm_summary {
 	__u64 pss_anon;		/* Pss_Anon */
 	__u64 pss_file;		/* Pss_File */
 	__u64 pss_shmem;	/* Pss_Shmem */
+	__u64 pss_dirty;	/* Pss_Dirty */
 	__u64 shared_clean;	/* Shared_Clean */
 	__u64 shared_dirty;	/* Shared_Dirty */
 	__u64 private_clean;	/* Private_Clean */
@@ -89,27 +90,29 @@ struct mmscope_mm_summary {
 	__u64 file_pmd_mapped;	/* FilePmdMapped */
 	__u64 shared_hugetlb;	/* Shared_Hugetlb */
 	__u64 private_hugetlb;	/* Private_Hugetlb */
-	__u64 swap;		/* Swap (swap entries in page tables) */
+	__u64 swap;		/* Swap (swap entries in page tables; swapped
+				 * shmem pages not mapped are not counted) */
 	__u64 locked;		/* Locked */
 	/* out, mmscope's own: */
 	__u64 rss_anon;		/* Rss split by what the page is */
 	__u64 rss_file;
 	__u64 rss_shmem;
-	__u64 ksm;		/* KSM pages mapped (part of rss_anon) */
+	__u64 ksm;		/* KSM (part of rss_anon) */
 	__u64 zero_page;	/* mappings of the (huge) zero page; not in Rss */
 	__u64 hugetlb;		/* hugetlb pages mapped (not in Rss, as smaps) */
 	__u64 pt_tables[5];	/* page-table pages reachable from user VMAs, by
 				 * the level of the entries they hold:
 				 * [0] PTE, [1] PMD, [2] PUD, [3] P4D (0 with
 				 * 4-level paging), [4] PGD (1) */
-	__u64 nr_vmas;
+	__u64 nr_vmas;		/* VMAs of the mm (the [vsyscall] gate area
+				 * that /proc/PID/maps adds is not one) */
 	__u64 mm_rss_anon;	/* the mm's own counters (get_mm_counter()), */
 	__u64 mm_rss_file;	/* which lag the page tables on 6.1 */
 	__u64 mm_rss_shmem;
 	__u64 mm_swap;
 	__u64 __reserved[4];	/* out: 0 */
 };
-#define MMSCOPE_MM_SUMMARY_SIZE_VER0	328
+#define MMSCOPE_MM_SUMMARY_SIZE_VER0	336
 
 /*
  * MMSCOPE_IOC_PT_WALK: one record per page-table leaf (or per run of equal

@@ -1,0 +1,549 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmscope - the page-table walker (a producer).
+ *
+ * mmscope_walk() visits the page tables of the VMAs that overlap a range,
+ * from the PGD down, on 4- and 5-level paging alike, and hands each leaf
+ * entry to ops->leaf() as a struct mmscope_leaf: what the entry holds
+ * (present page, swap entry, migration entry, ...) and what the page is.
+ * Empty entries are skipped; empty upper-level entries skip their whole
+ * range, so a sparse address space costs only its populated tables.
+ *
+ * Locking, in the order taken:
+ *  - the caller holds a reference on the mm (mmget) and no lock;
+ *  - mmap_lock for read, taken killable; dropped and retaken whenever a
+ *    writer waits for it (between PMD entries) and whenever ops->leaf()
+ *    asks to yield; ops->yield() then runs with no lock held, so it may
+ *    sleep and copy to user space;
+ *  - a PTE table: RCU read lock, then the table's PTL, then the PMD entry is
+ *    read again and must still point at the same table.  On 6.12 khugepaged
+ *    can retract an empty PTE table under the PMD lock alone and frees it
+ *    through RCU, and per-VMA locks let faults run beside mmap_lock readers;
+ *    on 6.1 mmap_lock alone would do, and the same code is correct there;
+ *  - a PMD leaf (THP, PMD migration entry): the PMD lock, entry re-checked;
+ *  - a hugetlb leaf: read locklessly with interrupts off, as
+ *    perf_get_page_size() does (PMD sharing means the table may belong to
+ *    several processes, and its lock is not reachable from public headers).
+ * ops->leaf() runs under one of the last three: it must not sleep.  At most
+ * one PTE table (512 entries) is walked per lock hold; between tables the
+ * walker calls cond_resched() and a fatal signal ends it with -EINTR.
+ *
+ * Concurrent change is expected (the target runs): each leaf is consistent
+ * under its lock, a walk as a whole is not a snapshot.
+ */
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/page_idle.h>
+#include <linux/sched/signal.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
+
+#include "compat.h"
+#include "mmscope.h"
+
+/* Internal result of a level walk, beside the MMSCOPE_LEAF_* verdicts. */
+#define WALK_RELOCK	16	/* someone waits for mmap_lock: drop it */
+#define WALK_AGAIN	17	/* the entry changed under us: read it again */
+
+static void count_table(struct mmscope_walk *w, int level, const void *entry)
+{
+	unsigned long table = (unsigned long)entry & PAGE_MASK;
+
+	if (w->last_table[level] == table)
+		return;
+	w->last_table[level] = table;
+	w->tables[level]++;
+}
+
+static unsigned int folio_kind(struct vm_area_struct *vma, struct folio *folio)
+{
+	if (is_vm_hugetlb_page(vma))
+		return MMSCOPE_KIND_HUGETLB;
+	if (folio_test_anon(folio))
+		return folio_test_ksm(folio) ? MMSCOPE_KIND_KSM : MMSCOPE_KIND_ANON;
+	if (folio_test_swapbacked(folio))
+		return MMSCOPE_KIND_SHMEM;
+	return MMSCOPE_KIND_FILE;
+}
+
+static void leaf_set_page(struct mmscope_leaf *l, struct page *page)
+{
+	l->page = page;
+	l->folio = page_folio(page);
+	l->kind = folio_kind(l->vma, l->folio);
+}
+
+/*
+ * A non-present, non-empty entry.  @locked: the entry's lock is held, so a
+ * migration entry's page is locked and pfn_swap_entry_to_page() may check it.
+ */
+static void leaf_set_swap(struct mmscope_leaf *l, swp_entry_t entry,
+			  unsigned long off, bool locked)
+{
+	l->swp = entry;
+	if (!non_swap_entry(entry)) {
+		l->type = MMSCOPE_ENTRY_SWAP;
+		l->pfn = swp_offset(entry) + off;
+		return;
+	}
+	if (is_migration_entry(entry))
+		l->type = MMSCOPE_ENTRY_MIGRATION;
+	else if (is_device_private_entry(entry) ||
+		 is_device_exclusive_entry(entry))
+		l->type = MMSCOPE_ENTRY_DEVICE;
+	else if (is_hwpoison_entry(entry))
+		l->type = MMSCOPE_ENTRY_HWPOISON;
+	else if (is_pte_marker_entry(entry))
+		l->type = MMSCOPE_ENTRY_MARKER;
+	else
+		l->type = MMSCOPE_ENTRY_OTHER;
+	if (l->type != MMSCOPE_ENTRY_MARKER && l->type != MMSCOPE_ENTRY_OTHER) {
+		l->pfn = swp_offset_pfn(entry) + off;
+		if (pfn_valid(l->pfn))
+			leaf_set_page(l, locked ? nth_page(pfn_swap_entry_to_page(entry), off)
+						: pfn_to_page(l->pfn));
+	}
+}
+
+static void leaf_from_pte(struct mmscope_leaf *l, struct vm_area_struct *vma,
+			  unsigned long addr, pte_t pte)
+{
+	memset(l, 0, sizeof(*l));
+	l->vma = vma;
+	l->addr = addr;
+	l->nr = 1;
+	l->level = MMSCOPE_LEVEL_PTE;
+	l->entry = pte_val(pte);
+	if (!pte_present(pte)) {
+		leaf_set_swap(l, pte_to_swp_entry(pte), 0, true);
+		return;
+	}
+	l->type = MMSCOPE_ENTRY_PRESENT;
+	l->pfn = pte_pfn(pte);
+	l->young = pte_young(pte);
+	l->dirty = pte_dirty(pte);
+	/* vm_normal_page(), which is not exported: special entries have no page. */
+	if (pte_special(pte))
+		l->kind = is_zero_pfn(l->pfn) ? MMSCOPE_KIND_ZERO : MMSCOPE_KIND_SPECIAL;
+	else if (pfn_valid(l->pfn))
+		leaf_set_page(l, pfn_to_page(l->pfn));
+	else
+		l->kind = MMSCOPE_KIND_SPECIAL;
+}
+
+/*
+ * A leaf above the PTE level covering [@lstart, @lstart + @size), reported
+ * for [@addr, @end) within it.  @locked: its lock is held (not hugetlb).
+ */
+static void leaf_from_huge(struct mmscope_leaf *l, struct vm_area_struct *vma,
+			   unsigned int level, u64 val, unsigned long lstart,
+			   unsigned long addr, unsigned long end, bool locked)
+{
+	unsigned long off = (addr - lstart) >> PAGE_SHIFT;
+	pte_t pte = __pte(val);	/* same bit layout at every level on x86 */
+
+	memset(l, 0, sizeof(*l));
+	l->vma = vma;
+	l->addr = addr;
+	l->nr = (end - addr) >> PAGE_SHIFT;
+	l->level = level;
+	l->entry = val;
+	l->whole = addr == lstart && l->nr == (1UL << (level == MMSCOPE_LEVEL_PMD ?
+					PMD_SHIFT - PAGE_SHIFT : PUD_SHIFT - PAGE_SHIFT));
+	if (!pte_present(pte)) {
+		leaf_set_swap(l, pte_to_swp_entry(pte), off, locked);
+		return;
+	}
+	l->type = MMSCOPE_ENTRY_PRESENT;
+	l->pfn = pte_pfn(pte) + off;
+	l->young = pte_young(pte);
+	l->dirty = pte_dirty(pte);
+	if (pte_devmap(pte) || !pfn_valid(l->pfn)) {
+		l->kind = MMSCOPE_KIND_SPECIAL;
+		return;
+	}
+	leaf_set_page(l, pfn_to_page(l->pfn));
+	/*
+	 * An anonymous VMA maps only anonymous folios, except at a PMD: the
+	 * huge zero page (is_huge_zero_pmd() reads a symbol not exported).
+	 */
+	if (vma_is_anonymous(vma) && !folio_test_anon(l->folio)) {
+		l->kind = MMSCOPE_KIND_ZERO;
+		l->page = NULL;
+		l->folio = NULL;
+	}
+}
+
+static int visit(struct mmscope_walk *w, const struct mmscope_leaf *l)
+{
+	int ret = w->ops->leaf(w, l);
+
+	if (ret == MMSCOPE_LEAF_STOP)
+		w->next = l->addr;
+	else if (ret == MMSCOPE_LEAF_YIELD)
+		w->next = l->addr + (l->nr << PAGE_SHIFT);
+	return ret;
+}
+
+static bool pmd_is_table(pmd_t pmd)
+{
+	return !pmd_none(pmd) && pmd_present(pmd) && !pmd_leaf(pmd) &&
+	       !pmd_devmap(pmd) && !pmd_bad(pmd);
+}
+
+static int walk_pte_table(struct mmscope_walk *w, struct vm_area_struct *vma,
+			  pmd_t *pmdp, unsigned long addr, unsigned long end)
+{
+	struct mmscope_leaf l;
+	pte_t *start_pte, *ptep;
+	spinlock_t *ptl;
+	pmd_t pmdval;
+	int ret = 0;
+
+	rcu_read_lock();
+	pmdval = mmscope_pmdp_get_lockless(pmdp);
+	if (!pmd_is_table(pmdval)) {
+		rcu_read_unlock();
+		return WALK_AGAIN;
+	}
+	start_pte = pte_offset_kernel(&pmdval, addr);
+	ptl = pte_lockptr(w->mm, &pmdval);
+	spin_lock(ptl);
+	if (unlikely(!pmd_same(pmdval, mmscope_pmdp_get_lockless(pmdp)))) {
+		spin_unlock(ptl);
+		rcu_read_unlock();
+		return WALK_AGAIN;
+	}
+	count_table(w, 0, start_pte);
+	for (ptep = start_pte; addr != end; ptep++, addr += PAGE_SIZE) {
+		pte_t pte = ptep_get(ptep);
+
+		if (pte_none(pte))
+			continue;
+		leaf_from_pte(&l, vma, addr, pte);
+		ret = visit(w, &l);
+		if (ret)
+			break;
+	}
+	spin_unlock(ptl);
+	rcu_read_unlock();
+	return ret;
+}
+
+static int walk_pmd_leaf(struct mmscope_walk *w, struct vm_area_struct *vma,
+			 pmd_t *pmdp, unsigned long addr, unsigned long end)
+{
+	struct mmscope_leaf l;
+	spinlock_t *ptl;
+	pmd_t pmdval;
+	int ret;
+
+	ptl = pmd_lock(w->mm, pmdp);
+	pmdval = *pmdp;
+	if (pmd_none(pmdval) || pmd_is_table(pmdval)) {
+		spin_unlock(ptl);
+		return WALK_AGAIN;
+	}
+	leaf_from_huge(&l, vma, MMSCOPE_LEVEL_PMD, pmd_val(pmdval),
+		       addr & PMD_MASK, addr, end, true);
+	ret = visit(w, &l);
+	spin_unlock(ptl);
+	return ret;
+}
+
+static int walk_hugetlb_leaf(struct mmscope_walk *w, struct vm_area_struct *vma,
+			     unsigned int level, void *entryp,
+			     unsigned long addr, unsigned long end)
+{
+	unsigned long mask = level == MMSCOPE_LEVEL_PMD ? PMD_MASK : PUD_MASK;
+	struct mmscope_leaf l;
+	unsigned long flags;
+	pte_t pte;
+	int ret;
+
+	local_irq_save(flags);
+	pte = ptep_get(entryp);
+	if (pte_none(pte)) {
+		local_irq_restore(flags);
+		return 0;
+	}
+	leaf_from_huge(&l, vma, level, pte_val(pte), addr & mask, addr, end, false);
+	l.entryp = entryp;
+	ret = visit(w, &l);
+	local_irq_restore(flags);
+	return ret;
+}
+
+static int walk_pmd_table(struct mmscope_walk *w, struct vm_area_struct *vma,
+			  pud_t *pudp, unsigned long addr, unsigned long end)
+{
+	pmd_t *pmdp = pmd_offset(pudp, addr);
+	unsigned long next;
+	int ret;
+
+	count_table(w, 1, pmdp);
+	do {
+		pmd_t pmdval;
+
+		next = pmd_addr_end(addr, end);
+again:
+		pmdval = mmscope_pmdp_get_lockless(pmdp);
+		if (pmd_none(pmdval))
+			continue;
+		if (is_vm_hugetlb_page(vma))
+			ret = walk_hugetlb_leaf(w, vma, MMSCOPE_LEVEL_PMD, pmdp,
+						addr, next);
+		else if (pmd_is_table(pmdval))
+			ret = walk_pte_table(w, vma, pmdp, addr, next);
+		else
+			ret = walk_pmd_leaf(w, vma, pmdp, addr, next);
+		if (ret == WALK_AGAIN)
+			goto again;
+		if (ret)
+			return ret;
+		cond_resched();
+		if (fatal_signal_pending(current)) {
+			w->next = next;
+			return -EINTR;
+		}
+		if (next != end && mmap_lock_is_contended(w->mm)) {
+			w->next = next;
+			return WALK_RELOCK;
+		}
+	} while (pmdp++, addr = next, addr != end);
+	return 0;
+}
+
+static int walk_pud_table(struct mmscope_walk *w, struct vm_area_struct *vma,
+			  p4d_t *p4dp, unsigned long addr, unsigned long end)
+{
+	pud_t *pudp = pud_offset(p4dp, addr);
+	unsigned long next;
+	int ret;
+
+	count_table(w, 2, pudp);
+	do {
+		pud_t pudval = READ_ONCE(*pudp);
+
+		next = pud_addr_end(addr, end);
+		if (pud_none(pudval))
+			continue;
+		if (is_vm_hugetlb_page(vma) && (pud_leaf(pudval) || !pud_present(pudval)))
+			ret = walk_hugetlb_leaf(w, vma, MMSCOPE_LEVEL_PUD, pudp,
+						addr, next);
+		else if (pud_leaf(pudval) || !pud_present(pudval) || pud_bad(pudval))
+			continue;	/* DAX devmap PUDs: not walked */
+		else
+			ret = walk_pmd_table(w, vma, pudp, addr, next);
+		if (ret)
+			return ret;
+	} while (pudp++, addr = next, addr != end);
+	return 0;
+}
+
+static int walk_p4d_table(struct mmscope_walk *w, struct vm_area_struct *vma,
+			  pgd_t *pgdp, unsigned long addr, unsigned long end)
+{
+	p4d_t *p4dp = p4d_offset(pgdp, addr);
+	unsigned long next;
+	int ret;
+
+	/* With 4-level paging the P4D level is folded into the PGD. */
+	if (pgtable_l5_enabled())
+		count_table(w, 3, p4dp);
+	do {
+		next = p4d_addr_end(addr, end);
+		if (p4d_none(*p4dp) || p4d_bad(*p4dp))
+			continue;
+		ret = walk_pud_table(w, vma, p4dp, addr, next);
+		if (ret)
+			return ret;
+	} while (p4dp++, addr = next, addr != end);
+	return 0;
+}
+
+static int walk_vma_range(struct mmscope_walk *w, struct vm_area_struct *vma,
+			  unsigned long addr, unsigned long end)
+{
+	pgd_t *pgdp = pgd_offset(w->mm, addr);
+	unsigned long next;
+	int ret;
+
+	count_table(w, 4, w->mm->pgd);
+	do {
+		next = pgd_addr_end(addr, end);
+		if (pgd_none(*pgdp) || pgd_bad(*pgdp))
+			continue;
+		ret = walk_p4d_table(w, vma, pgdp, addr, next);
+		if (ret)
+			return ret;
+	} while (pgdp++, addr = next, addr != end);
+	return 0;
+}
+
+/* Walk [@addr, @end) with mmap_lock held for read.  Sets w->next. */
+static int walk_locked(struct mmscope_walk *w, unsigned long addr,
+		       unsigned long end)
+{
+	struct vm_area_struct *vma;
+	VMA_ITERATOR(vmi, w->mm, addr);
+	int ret;
+
+	mmap_assert_locked(w->mm);
+	for_each_vma_range(vmi, vma, end) {
+		unsigned long start = max(addr, vma->vm_start);
+
+		if (start == vma->vm_start && w->ops->vma)
+			w->ops->vma(w, vma);
+		ret = walk_vma_range(w, vma, start, min(end, vma->vm_end));
+		if (ret)
+			return ret;
+	}
+	w->next = end;
+	return 0;
+}
+
+/**
+ * mmscope_walk - walk the page tables of w->mm over [@start, @end)
+ * @w: mm (referenced by the caller), ops, private data; tables[] and
+ *     last_table[] are zeroed by the caller before the first call
+ * @start: first address, page-aligned
+ * @end: end address, page-aligned, above @start
+ *
+ * Locking: see the top of this file; called with no lock held.
+ *
+ * Return: 0 when the range is done (w->next == @end); MMSCOPE_LEAF_STOP when
+ * ops->leaf() stopped it (w->next is the leaf it refused); -EINTR on a fatal
+ * signal, or an error from ops->yield() (w->next says how far it got).
+ */
+int mmscope_walk(struct mmscope_walk *w, unsigned long start, unsigned long end)
+{
+	unsigned long addr = start;
+	int ret;
+
+	while (addr < end) {
+		if (mmap_read_lock_killable(w->mm)) {
+			w->next = addr;
+			return -EINTR;
+		}
+		ret = walk_locked(w, addr, end);
+		mmap_read_unlock(w->mm);
+		if (ret < 0 || ret == MMSCOPE_LEAF_STOP)
+			return ret;
+		/* Every other outcome moved the cursor; never spin in place. */
+		if (WARN_ON_ONCE(w->next <= addr))
+			return -EIO;
+		addr = w->next;
+		if (ret == MMSCOPE_LEAF_YIELD && w->ops->yield) {
+			ret = w->ops->yield(w);
+			if (ret)
+				return ret;
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * mmscope_walk_locked - walk [@start, @end) of w->mm, mmap_lock already held
+ *
+ * For presenters that print under mmap_lock (the vmas file).  ops->leaf()
+ * must not yield; a contended mmap_lock is not dropped.
+ * Return: 0, MMSCOPE_LEAF_STOP, or -EINTR.
+ */
+int mmscope_walk_locked(struct mmscope_walk *w, unsigned long start,
+			unsigned long end)
+{
+	unsigned long addr = start;
+	int ret;
+
+	do {
+		ret = walk_locked(w, addr, end);
+		addr = w->next;
+	} while (ret == WALK_RELOCK && addr < end);
+	if (WARN_ON_ONCE(ret == MMSCOPE_LEAF_YIELD))
+		return -EINVAL;
+	return ret;
+}
+
+/* The x86 hardware bits of a leaf, as MMSCOPE_HW_*. */
+static u32 leaf_hw_bits(const struct mmscope_leaf *l)
+{
+	u64 v = l->entry;
+	u32 hw = 0;
+
+	if (l->type != MMSCOPE_ENTRY_PRESENT)
+		return 0;
+	hw |= (v & _PAGE_PRESENT) ? MMSCOPE_HW_PRESENT : 0;
+	hw |= (v & _PAGE_RW) ? MMSCOPE_HW_RW : 0;
+	hw |= (v & _PAGE_USER) ? MMSCOPE_HW_USER : 0;
+	hw |= (v & _PAGE_PWT) ? MMSCOPE_HW_PWT : 0;
+	hw |= (v & _PAGE_PCD) ? MMSCOPE_HW_PCD : 0;
+	hw |= (v & _PAGE_ACCESSED) ? MMSCOPE_HW_ACCESSED : 0;
+	hw |= (v & _PAGE_DIRTY) ? MMSCOPE_HW_DIRTY : 0;
+	hw |= (v & _PAGE_GLOBAL) ? MMSCOPE_HW_GLOBAL : 0;
+	hw |= (v & _PAGE_NX) ? MMSCOPE_HW_NX : 0;
+	if (l->level == MMSCOPE_LEVEL_PTE) {
+		hw |= (v & _PAGE_PAT) ? MMSCOPE_HW_PAT : 0;
+	} else {
+		hw |= (v & _PAGE_PSE) ? MMSCOPE_HW_PSE : 0;
+		hw |= (v & _PAGE_PAT_LARGE) ? MMSCOPE_HW_PAT : 0;
+	}
+	return hw;
+}
+
+static u32 leaf_sw_bits(const struct mmscope_leaf *l)
+{
+	pte_t pte = __pte(l->entry);
+	u32 sw = 0;
+
+	if (l->type == MMSCOPE_ENTRY_PRESENT) {
+		sw |= pte_soft_dirty(pte) ? MMSCOPE_SW_SOFT_DIRTY : 0;
+		sw |= pte_uffd_wp(pte) ? MMSCOPE_SW_UFFD_WP : 0;
+		sw |= pte_special(pte) ? MMSCOPE_SW_SPECIAL : 0;
+		sw |= pte_devmap(pte) ? MMSCOPE_SW_DEVMAP : 0;
+		if (l->page && folio_test_anon(l->folio) && PageAnonExclusive(l->page))
+			sw |= MMSCOPE_SW_EXCLUSIVE;
+	} else if (l->level == MMSCOPE_LEVEL_PTE) {
+		sw |= pte_swp_soft_dirty(pte) ? MMSCOPE_SW_SOFT_DIRTY : 0;
+		sw |= pte_swp_uffd_wp(pte) ? MMSCOPE_SW_UFFD_WP : 0;
+		sw |= pte_swp_exclusive(pte) ? MMSCOPE_SW_EXCLUSIVE : 0;
+	} else {
+		sw |= pmd_swp_soft_dirty(__pmd(l->entry)) ? MMSCOPE_SW_SOFT_DIRTY : 0;
+	}
+	if (l->folio) {
+		sw |= folio_test_large(l->folio) ? MMSCOPE_SW_LARGE : 0;
+		sw |= folio_test_dirty(l->folio) ? MMSCOPE_SW_PAGE_DIRTY : 0;
+	}
+	sw |= (l->vma->vm_flags & VM_LOCKED) ? MMSCOPE_SW_LOCKED_VMA : 0;
+	return sw;
+}
+
+/**
+ * mmscope_leaf_to_rec - render a leaf as the uapi record
+ * @show_pfn: the reader may see PFNs and swap offsets (CAP_SYS_ADMIN at
+ *            open, pagemap's rule: PFNs help exploit rowhammer and leak
+ *            physical layout); otherwise they read 0 and flags stay.
+ * Called under the leaf's lock (it reads the page's mapcount and flags).
+ */
+void mmscope_leaf_to_rec(const struct mmscope_leaf *l, bool show_pfn,
+			 struct mmscope_pt_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->addr = l->addr;
+	r->nr_pages = l->nr;
+	r->vma_start = l->vma->vm_start;
+	r->level = l->level;
+	r->type = l->type;
+	r->kind = l->kind;
+	r->hw = leaf_hw_bits(l);
+	r->sw = leaf_sw_bits(l);
+	if (l->type == MMSCOPE_ENTRY_PRESENT)
+		r->pkey = (l->entry & _PAGE_PKEY_MASK) >> _PAGE_BIT_PKEY_BIT0;
+	if (l->type == MMSCOPE_ENTRY_SWAP)
+		r->swap_type = swp_type(l->swp);
+	if (show_pfn && (l->type == MMSCOPE_ENTRY_PRESENT || l->type == MMSCOPE_ENTRY_SWAP))
+		r->pfn = l->pfn;
+	if (l->page && l->type == MMSCOPE_ENTRY_PRESENT)
+		r->mapcount = mmscope_page_mapcount(l->folio, l->page);
+}

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmscope - process memory (a producer): finding a target's mm, the
+ * smaps_rollup-compatible summary, and page-table records in bounded chunks.
+ *
+ * Lifetime: mmscope_get_mm() returns an mm with a user reference (mmget),
+ * released with mmput(); nothing here keeps a target alive longer.
+ * Both producers run mmscope_walk() and so follow its locking; ->leaf()
+ * callbacks here only add numbers or fill a kernel buffer.
+ */
+#include <linux/mm.h>
+#include <linux/page_idle.h>
+#include <linux/pid.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+
+#include "compat.h"
+#include "mmscope.h"
+
+/**
+ * mmscope_get_mm - the address space of thread group @pid
+ * @pid: a tgid in the caller's pid namespace, or 0 for the caller
+ *
+ * Return: the mm with a user reference (mmput() it), or ERR_PTR(-ESRCH) when
+ * there is no such process or it has no user memory (kernel thread, exited).
+ */
+struct mm_struct *mmscope_get_mm(pid_t pid)
+{
+	struct task_struct *task;
+	struct mm_struct *mm;
+	struct pid *p;
+
+	if (pid < 0)
+		return ERR_PTR(-ESRCH);
+	if (!pid)
+		return get_task_mm(current) ?: ERR_PTR(-ESRCH);
+	p = find_get_pid(pid);
+	task = get_pid_task(p, PIDTYPE_TGID);
+	put_pid(p);
+	if (!task)
+		return ERR_PTR(-ESRCH);
+	mm = get_task_mm(task);
+	put_task_struct(task);
+	return mm ?: ERR_PTR(-ESRCH);
+}
+
+/* Highest end address a walk may ask for: the lower canonical half. */
+unsigned long mmscope_user_limit(void)
+{
+	return 1UL << (pgtable_l5_enabled() ? 56 : 47);
+}
+
+/* ---- summary: smaps_rollup's accounting, plus mmscope's own split ---- */
+
+/* smaps keeps PSS in fixed point: bytes << PSS_SHIFT (fs/proc/task_mmu.c). */
+#define PSS_SHIFT 12
+
+struct mss {
+	u64 resident, shared_clean, shared_dirty, private_clean, private_dirty;
+	u64 referenced, anonymous, lazyfree, anon_thp, shmem_thp, file_thp;
+	u64 swap, shared_hugetlb, private_hugetlb, ksm;
+	u64 pss, pss_anon, pss_file, pss_shmem, pss_dirty, pss_locked;
+	u64 rss_anon, rss_file, rss_shmem, zero, hugetlb, nr_vmas;
+};
+
+static void mss_page_accumulate(struct mss *m, struct folio *folio,
+				unsigned long size, u64 pss, bool dirty,
+				bool locked, bool private)
+{
+	m->pss += pss;
+	if (folio_test_anon(folio))
+		m->pss_anon += pss;
+	else if (folio_test_swapbacked(folio))
+		m->pss_shmem += pss;
+	else
+		m->pss_file += pss;
+	if (locked)
+		m->pss_locked += pss;
+	if (dirty || folio_test_dirty(folio)) {
+		m->pss_dirty += pss;
+		if (private)
+			m->private_dirty += size;
+		else
+			m->shared_dirty += size;
+	} else {
+		if (private)
+			m->private_clean += size;
+		else
+			m->shared_clean += size;
+	}
+}
+
+/* smaps_account() of the running kernel, for @nr pages from @page. */
+static void mss_account(struct mss *m, const struct mmscope_leaf *l,
+			unsigned long nr, bool locked)
+{
+	struct folio *folio = l->folio;
+	struct page *page = l->page;
+	unsigned long size = nr << PAGE_SHIFT, i;
+	bool present = l->type == MMSCOPE_ENTRY_PRESENT ||
+		       (l->type == MMSCOPE_ENTRY_DEVICE && is_device_private_entry(l->swp));
+	bool private;
+
+	if (folio_test_anon(folio)) {
+		m->anonymous += size;
+		m->rss_anon += size;
+		if (!folio_test_swapbacked(folio) && !l->dirty &&
+		    !folio_test_dirty(folio))
+			m->lazyfree += size;
+	} else if (folio_test_swapbacked(folio)) {
+		m->rss_shmem += size;
+	} else {
+		m->rss_file += size;
+	}
+	if (folio_test_ksm(folio))
+		m->ksm += size;
+	m->resident += size;
+	if (l->young || folio_test_young(folio) || folio_test_referenced(folio))
+		m->referenced += size;
+
+	if (mmscope_smaps_whole(folio, present,
+				l->type == MMSCOPE_ENTRY_MIGRATION, &private)) {
+		mss_page_accumulate(m, folio, size, (u64)size << PSS_SHIFT,
+				    l->dirty, locked, private);
+		return;
+	}
+	for (i = 0; i < nr; i++, page = nth_page(page, 1)) {
+		int mapcount = mmscope_page_mapcount(folio, page);
+		u64 pss = (u64)PAGE_SIZE << PSS_SHIFT;
+
+		if (mapcount >= 2)
+			pss = div_u64(pss, mapcount);
+		mss_page_accumulate(m, folio, PAGE_SIZE, pss, l->dirty, locked,
+				    mapcount < 2);
+	}
+}
+
+static int summary_leaf(struct mmscope_walk *w, const struct mmscope_leaf *l)
+{
+	struct mss *m = w->priv;
+	unsigned long size = l->nr << PAGE_SHIFT;
+	bool locked = l->vma->vm_flags & VM_LOCKED;
+
+	if (is_vm_hugetlb_page(l->vma)) {
+		/* smaps_hugetlb_range(): not in Rss, shared or private only. */
+		if (!l->folio)
+			return MMSCOPE_LEAF_CONTINUE;
+		if (l->type == MMSCOPE_ENTRY_PRESENT)
+			m->hugetlb += size;
+		if (mmscope_hugetlb_shared(l->folio, l->type == MMSCOPE_ENTRY_PRESENT,
+					   l->entryp))
+			m->shared_hugetlb += size;
+		else
+			m->private_hugetlb += size;
+		return MMSCOPE_LEAF_CONTINUE;
+	}
+	if (l->kind == MMSCOPE_KIND_ZERO) {
+		m->zero += size;
+		return MMSCOPE_LEAF_CONTINUE;
+	}
+	if (l->type == MMSCOPE_ENTRY_SWAP) {
+		m->swap += size;
+		return MMSCOPE_LEAF_CONTINUE;
+	}
+	if (!l->page)
+		return MMSCOPE_LEAF_CONTINUE;
+	if (l->level == MMSCOPE_LEVEL_PMD) {
+		/* smaps_pmd_entry(): the PMD's folio, whole. */
+		if (folio_test_anon(l->folio))
+			m->anon_thp += size;
+		else if (folio_test_swapbacked(l->folio))
+			m->shmem_thp += size;
+		else if (!folio_is_zone_device(l->folio))
+			m->file_thp += size;
+	}
+	mss_account(m, l, l->nr, locked);
+	return MMSCOPE_LEAF_CONTINUE;
+}
+
+static void summary_vma(struct mmscope_walk *w, struct vm_area_struct *vma)
+{
+	struct mss *m = w->priv;
+
+	m->nr_vmas++;
+}
+
+static const struct mmscope_walk_ops summary_ops = {
+	.leaf = summary_leaf,
+	.vma = summary_vma,
+};
+
+/**
+ * mmscope_mm_summary - walk all of @mm and fill the output fields of @s
+ * Return: 0 or -EINTR.  Input fields of @s are left as they are.
+ */
+int mmscope_mm_summary(struct mm_struct *mm, struct mmscope_mm_summary *s)
+{
+	struct mss m = {};
+	struct mmscope_walk w = {
+		.mm = mm,
+		.ops = &summary_ops,
+		.priv = &m,
+	};
+	int ret, i;
+
+	ret = mmscope_walk(&w, 0, mmscope_user_limit());
+	if (ret)
+		return ret;
+
+	s->rss = m.resident;
+	s->pss = m.pss >> PSS_SHIFT;
+	s->pss_anon = m.pss_anon >> PSS_SHIFT;
+	s->pss_file = m.pss_file >> PSS_SHIFT;
+	s->pss_shmem = m.pss_shmem >> PSS_SHIFT;
+	s->pss_dirty = m.pss_dirty >> PSS_SHIFT;
+	s->shared_clean = m.shared_clean;
+	s->shared_dirty = m.shared_dirty;
+	s->private_clean = m.private_clean;
+	s->private_dirty = m.private_dirty;
+	s->referenced = m.referenced;
+	s->anonymous = m.anonymous;
+	s->lazyfree = m.lazyfree;
+	s->anon_huge = m.anon_thp;
+	s->shmem_pmd_mapped = m.shmem_thp;
+	s->file_pmd_mapped = m.file_thp;
+	s->shared_hugetlb = m.shared_hugetlb;
+	s->private_hugetlb = m.private_hugetlb;
+	s->swap = m.swap;
+	s->locked = m.pss_locked >> PSS_SHIFT;
+	s->rss_anon = m.rss_anon;
+	s->rss_file = m.rss_file;
+	s->rss_shmem = m.rss_shmem;
+	s->ksm = m.ksm;
+	s->zero_page = m.zero;
+	s->hugetlb = m.hugetlb;
+	for (i = 0; i < 5; i++)
+		s->pt_tables[i] = w.tables[i];
+	s->nr_vmas = m.nr_vmas;
+	s->mm_rss_anon = mmscope_mm_counter(mm, MM_ANONPAGES) << PAGE_SHIFT;
+	s->mm_rss_file = mmscope_mm_counter(mm, MM_FILEPAGES) << PAGE_SHIFT;
+	s->mm_rss_shmem = mmscope_mm_counter(mm, MM_SHMEMPAGES) << PAGE_SHIFT;
+	s->mm_swap = mmscope_mm_counter(mm, MM_SWAPENTS) << PAGE_SHIFT;
+	return 0;
+}
+
+/* ---- page-table records, delivered in bounded chunks ---- */
+
+/* Records filled under locks before the presenter copies them out. */
+#define MMSCOPE_REC_CHUNK	64
+
+static bool rec_extends(const struct mmscope_pt_rec *a,
+			const struct mmscope_pt_rec *b)
+{
+	return a->addr + (a->nr_pages << PAGE_SHIFT) == b->addr &&
+	       a->level == b->level && a->type == b->type &&
+	       a->kind == b->kind && a->hw == b->hw && a->sw == b->sw &&
+	       a->pkey == b->pkey && a->swap_type == b->swap_type &&
+	       a->vma_start == b->vma_start;
+}
+
+/*
+ * A record is held back as "pending" until the next leaf shows whether it
+ * extends it (runs) and whether the reader has room for another one, so a
+ * walk resumed at walk_end continues exactly where an unbroken walk would.
+ */
+static int sink_leaf(struct mmscope_walk *w, const struct mmscope_leaf *l)
+{
+	struct mmscope_rec_sink *s = w->priv;
+	struct mmscope_pt_rec r;
+
+	mmscope_leaf_to_rec(l, s->show_pfn, &r);
+	if (s->has_pending && s->runs && rec_extends(&s->pending, &r)) {
+		s->pending.nr_pages += r.nr_pages;
+		return MMSCOPE_LEAF_CONTINUE;
+	}
+	if (s->has_pending) {
+		s->kbuf[s->kcount++] = s->pending;
+		s->has_pending = false;
+		s->taken++;
+	}
+	if (s->taken >= s->cap)
+		return MMSCOPE_LEAF_STOP;
+	s->pending = r;
+	s->has_pending = true;
+	return s->kcount == MMSCOPE_REC_CHUNK ? MMSCOPE_LEAF_YIELD
+					      : MMSCOPE_LEAF_CONTINUE;
+}
+
+static int sink_flush(struct mmscope_rec_sink *s)
+{
+	int ret = 0;
+
+	if (s->kcount)
+		ret = s->flush(s, s->kbuf, s->kcount);
+	s->kcount = 0;
+	return ret;
+}
+
+static int sink_yield(struct mmscope_walk *w)
+{
+	return sink_flush(w->priv);
+}
+
+static const struct mmscope_walk_ops sink_ops = {
+	.leaf = sink_leaf,
+	.yield = sink_yield,
+};
+
+/**
+ * mmscope_pt_records - page-table records of [@start, @end) of @mm
+ * @s: the presenter's sink: cap (records it can take, > 0), runs,
+ *     show_pfn, flush() (called with no lock held, at most
+ *     MMSCOPE_REC_CHUNK records at a time, in order)
+ * @walk_end: out: where to resume; @end when the range is done
+ * @tables: out: page-table pages visited
+ *
+ * Return: 0, or -errno (-EINTR, -ENOMEM, or what flush() returned).
+ */
+int mmscope_pt_records(struct mm_struct *mm, unsigned long start,
+		       unsigned long end, struct mmscope_rec_sink *s,
+		       unsigned long *walk_end, unsigned long *tables)
+{
+	struct mmscope_walk w = {
+		.mm = mm,
+		.ops = &sink_ops,
+		.priv = s,
+	};
+	int ret, i;
+
+	s->kbuf = kmalloc_array(MMSCOPE_REC_CHUNK, sizeof(*s->kbuf), GFP_KERNEL);
+	if (!s->kbuf)
+		return -ENOMEM;
+	s->kcount = 0;
+	s->taken = 0;
+	s->has_pending = false;
+
+	ret = mmscope_walk(&w, start, end);
+	if (ret >= 0) {
+		*walk_end = ret == MMSCOPE_LEAF_STOP ? w.next : end;
+		if (s->has_pending) {
+			s->kbuf[s->kcount++] = s->pending;
+			s->taken++;
+		}
+		ret = sink_flush(s);
+	}
+	*tables = 0;
+	for (i = 0; i < 5; i++)
+		*tables += w.tables[i];
+	kfree(s->kbuf);
+	s->kbuf = NULL;
+	return ret;
+}
