@@ -8,11 +8,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/capability.h>
 
@@ -94,6 +97,410 @@ static inline int mmscope_drop_cap_sys_admin(void)
 	if (syscall(SYS_capset, &hdr, data))
 		return -errno;
 	return 0;
+}
+
+/* ---- process memory: the device side ------------------------------------ */
+
+#define MMSCOPE_PAGE	4096UL
+
+/* Open the device; returns the fd or -errno. */
+static inline int mmscope_open(void)
+{
+	int fd = open(MMSCOPE_DEV, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* Whether the module behind @fd offers MM_SUMMARY and PT_WALK. */
+static inline int mmscope_has_process_memory(int fd)
+{
+	struct mmscope_api api;
+
+	memset(&api, 0, sizeof(api));
+	api.size = sizeof(api);
+	if (ioctl(fd, MMSCOPE_IOC_GET_API, &api))
+		return 0;
+	return (api.features & MMSCOPE_FEATURE_PROCESS_MEMORY) &&
+	       (api.ioctls & (1ULL << _MMSCOPE_IOC_MM_SUMMARY)) &&
+	       (api.ioctls & (1ULL << _MMSCOPE_IOC_PT_WALK));
+}
+
+static inline void mmscope_walk_init(struct mmscope_pt_walk *w, pid_t pid,
+				     __u32 flags, __u64 start, __u64 end,
+				     void *buf, __u64 buf_len)
+{
+	memset(w, 0, sizeof(*w));
+	w->size = sizeof(*w);
+	w->flags = flags;
+	w->pid = pid;
+	w->rec_size = sizeof(struct mmscope_pt_rec);
+	w->start = start;
+	w->end = end;
+	w->buf = (__u64)(unsigned long)buf;
+	w->buf_len = buf_len;
+}
+
+/*
+ * Walk [start, end) of @pid completely into @recs (room for @max records),
+ * resuming from walk_end while the module says the buffer filled.  Returns
+ * the number of records, or -errno (-ENOSPC when @max is too small).  The
+ * page-table pages the calls visited are added up in *@tables if non-NULL.
+ */
+static inline long mmscope_walk_all(int fd, pid_t pid, __u32 flags,
+				    __u64 start, __u64 end,
+				    struct mmscope_pt_rec *recs, size_t max,
+				    __u64 *tables)
+{
+	struct mmscope_pt_walk w;
+	size_t n = 0;
+
+	if (tables)
+		*tables = 0;
+	while (start < end) {
+		if (n == max)
+			return -ENOSPC;
+		mmscope_walk_init(&w, pid, flags, start, end, recs + n,
+				  (max - n) * sizeof(*recs));
+		if (ioctl(fd, MMSCOPE_IOC_PT_WALK, &w))
+			return -errno;
+		if (w.nr_recs > max - n || w.walk_end <= start || w.walk_end > end)
+			return -EPROTO;	/* the module broke its contract */
+		n += w.nr_recs;
+		if (tables)
+			*tables += w.tables;
+		start = w.walk_end;
+	}
+	return n;
+}
+
+static inline int mmscope_summary(int fd, pid_t pid, struct mmscope_mm_summary *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->size = sizeof(*s);
+	s->pid = pid;
+	return ioctl(fd, MMSCOPE_IOC_MM_SUMMARY, s) ? -errno : 0;
+}
+
+/*
+ * The smaps_rollup keys and the summary fields that carry their meaning, so
+ * every test compares the same list.
+ */
+struct mmscope_rollup_key {
+	const char *key;	/* without the colon */
+	size_t off;		/* of the __u64 byte count in mmscope_mm_summary */
+};
+
+#define MMSCOPE_RK(k, f) { k, __builtin_offsetof(struct mmscope_mm_summary, f) }
+static const struct mmscope_rollup_key mmscope_rollup_keys[] = {
+	MMSCOPE_RK("Rss", rss), MMSCOPE_RK("Pss", pss),
+	MMSCOPE_RK("Pss_Anon", pss_anon), MMSCOPE_RK("Pss_File", pss_file),
+	MMSCOPE_RK("Pss_Shmem", pss_shmem),
+	MMSCOPE_RK("Pss_Dirty", pss_dirty),
+	MMSCOPE_RK("Shared_Clean", shared_clean), MMSCOPE_RK("Shared_Dirty", shared_dirty),
+	MMSCOPE_RK("Private_Clean", private_clean), MMSCOPE_RK("Private_Dirty", private_dirty),
+	MMSCOPE_RK("Referenced", referenced), MMSCOPE_RK("Anonymous", anonymous),
+	MMSCOPE_RK("KSM", ksm), MMSCOPE_RK("LazyFree", lazyfree), MMSCOPE_RK("AnonHugePages", anon_huge),
+	MMSCOPE_RK("ShmemPmdMapped", shmem_pmd_mapped),
+	MMSCOPE_RK("FilePmdMapped", file_pmd_mapped),
+	MMSCOPE_RK("Shared_Hugetlb", shared_hugetlb),
+	MMSCOPE_RK("Private_Hugetlb", private_hugetlb),
+	MMSCOPE_RK("Swap", swap), MMSCOPE_RK("Locked", locked),
+};
+#undef MMSCOPE_RK
+#define MMSCOPE_NR_ROLLUP_KEYS \
+	(sizeof(mmscope_rollup_keys) / sizeof(mmscope_rollup_keys[0]))
+
+static inline __u64 mmscope_summary_field(const struct mmscope_mm_summary *s,
+					  size_t off)
+{
+	return *(const __u64 *)((const char *)s + off);
+}
+
+/* ---- process memory: oracles that do not go through the module ---------- */
+
+/*
+ * Values of the MMSCOPE_NR_ROLLUP_KEYS keys in a "Key:  N kB" file
+ * (/proc/PID/smaps_rollup, /proc/PID/status, the debugfs summary): kb[i],
+ * or -1 where the file has no such key.  Returns 0 or -errno.
+ */
+static inline int mmscope_read_kb_keys(const char *path, long long *kb)
+{
+	char line[512], k[128];
+	long long v;
+	size_t i;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	for (i = 0; i < MMSCOPE_NR_ROLLUP_KEYS; i++)
+		kb[i] = -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || sscanf(line, "%127[^:]: %lld", k, &v) != 2)
+			continue;
+		for (i = 0; i < MMSCOPE_NR_ROLLUP_KEYS; i++)
+			if (!strcmp(k, mmscope_rollup_keys[i].key))
+				kb[i] = v;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* One "Key: N" value of a proc-style file (e.g. VmPTE in status); -ENOENT. */
+static inline int mmscope_proc_value(const char *path, const char *key,
+				     long long *val)
+{
+	char line[512], k[128];
+	long long v;
+	int ret = -ENOENT;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%127[^:]: %lld", k, &v) == 2 && !strcmp(k, key)) {
+			*val = v;
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/* 64-bit entries of /proc/PID/pagemap (pid 0: self) for @n pages at @start. */
+static inline int mmscope_pagemap(pid_t pid, unsigned long start, size_t n,
+				  __u64 *out)
+{
+	char path[64];
+	ssize_t want = n * sizeof(*out), got;
+	int fd;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/pagemap");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	got = pread(fd, out, want, (start / MMSCOPE_PAGE) * sizeof(*out));
+	close(fd);
+	if (got < 0)
+		return -errno;
+	return got == want ? 0 : -EIO;
+}
+
+#define MMSCOPE_PM_PFN_MASK	((1ULL << 55) - 1)
+#define MMSCOPE_PM_SOFT_DIRTY	(1ULL << 55)
+#define MMSCOPE_PM_EXCLUSIVE	(1ULL << 56)
+#define MMSCOPE_PM_FILE		(1ULL << 61)
+#define MMSCOPE_PM_SWAP		(1ULL << 62)
+#define MMSCOPE_PM_PRESENT	(1ULL << 63)
+
+/* /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h). */
+#define MMSCOPE_KPF_ANON	12
+#define MMSCOPE_KPF_SWAPBACKED	14
+#define MMSCOPE_KPF_HUGE	17
+#define MMSCOPE_KPF_NOPAGE	20
+#define MMSCOPE_KPF_KSM		21
+#define MMSCOPE_KPF_THP		22
+#define MMSCOPE_KPF_ZERO_PAGE	24
+
+/* /proc/kpageflags of one PFN; 0 or -errno. */
+static inline int mmscope_kpageflags(__u64 pfn, __u64 *flags)
+{
+	int fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	ssize_t got;
+
+	if (fd < 0)
+		return -errno;
+	got = pread(fd, flags, sizeof(*flags), pfn * sizeof(*flags));
+	close(fd);
+	if (got < 0)
+		return -errno;
+	return got == sizeof(*flags) ? 0 : -EIO;
+}
+
+/*
+ * Whether /proc/kpageflags' KSM bit means KSM on this kernel.  From 6.10
+ * until the fix "fs/proc: fix KPF_KSM reported for all anonymous pages" it
+ * is set on every anonymous page; a plain anonymous page tells.
+ */
+static inline int mmscope_kpf_ksm_trustworthy(void)
+{
+	char *p = mmap(NULL, MMSCOPE_PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	__u64 pm = 0, kpf = 0;
+	int ok;
+
+	if (p == MAP_FAILED)
+		return 0;
+	*(volatile char *)p = 1;
+	ok = !mmscope_pagemap(0, (unsigned long)p, 1, &pm) && (pm & MMSCOPE_PM_PRESENT) &&
+	     !mmscope_kpageflags(pm & MMSCOPE_PM_PFN_MASK, &kpf) &&
+	     !(kpf & (1ULL << MMSCOPE_KPF_KSM));
+	munmap(p, MMSCOPE_PAGE);
+	return ok;
+}
+
+/* A VMA as /proc/PID/maps and /proc/PID/smaps show it. */
+struct mmscope_vma {
+	unsigned long start, end;
+	int soft_dirty;		/* "sd" in VmFlags */
+};
+
+/*
+ * The VMAs of @pid (0: self) from /proc/PID/smaps, at most @max.  The gate
+ * area ([vsyscall]) is left out: it is no VMA of the mm.  Returns the
+ * number of VMAs or -errno.
+ */
+static inline int mmscope_read_vmas(pid_t pid, struct mmscope_vma *v, int max)
+{
+	char path[64], line[1024];
+	unsigned long s, e;
+	int n = 0, skip = 0;
+	FILE *f;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/smaps");
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &s, &e) == 2) {	/* a VMA's first line */
+			skip = strstr(line, "[vsyscall]") != NULL;
+			if (skip)
+				continue;
+			if (n == max) {
+				fclose(f);
+				return -ENOSPC;
+			}
+			v[n].start = s;
+			v[n].end = e;
+			v[n].soft_dirty = 0;
+			n++;
+		} else if (!skip && n && !strncmp(line, "VmFlags:", 8)) {
+			v[n - 1].soft_dirty = strstr(line, " sd") != NULL;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+/* Lines of a text file other than those containing @except (NULL: none). */
+static inline int mmscope_count_lines(const char *path, const char *except)
+{
+	char line[1024];
+	int n = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (!except || !strstr(line, except))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* Write @str to @path in one write(); 0 or -errno of the open or write. */
+static inline int mmscope_write_file(const char *path, const char *str)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t len = strlen(str), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, str, len);
+	if (ret < 0)
+		ret = -errno;
+	close(fd);
+	return ret < 0 ? ret : ret == len ? 0 : -EIO;
+}
+
+/* ---- a quiescent target ------------------------------------------------- */
+
+/*
+ * A child that sets memory up, reports over a pipe, then blocks in read()
+ * until its parent closes the command pipe (or dies), so /proc files and the
+ * module see a process that does not move.
+ */
+struct mmscope_holder {
+	pid_t pid;
+	int cmd_fd;		/* write end; closing it ends the child */
+};
+
+/*
+ * Fork a holder that runs @fn(@arg, @out) and sends back @out (@len bytes).
+ * @fn returns what the parent gets back from this call (0 ready, or a code
+ * of the caller's choosing); the child stays alive either way.
+ */
+static inline int mmscope_holder_start(struct mmscope_holder *h,
+				       int (*fn)(void *arg, void *out),
+				       void *arg, void *out, size_t len)
+{
+	int cmd[2], rep[2], ret = 0;
+	pid_t pid;
+
+	if (pipe2(cmd, O_CLOEXEC))
+		return -errno;
+	if (pipe2(rep, O_CLOEXEC)) {
+		close(cmd[0]);
+		close(cmd[1]);
+		return -errno;
+	}
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		close(cmd[0]);
+		close(cmd[1]);
+		close(rep[0]);
+		close(rep[1]);
+		return ret;
+	}
+	if (pid == 0) {
+		char c;
+
+		close(cmd[1]);
+		close(rep[0]);
+		ret = fn(arg, out);
+		if (write(rep[1], &ret, sizeof(ret)) != sizeof(ret) ||
+		    write(rep[1], out, len) != (ssize_t)len)
+			_exit(1);
+		close(rep[1]);
+		while (read(cmd[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(cmd[0]);
+	close(rep[1]);
+	h->pid = pid;
+	h->cmd_fd = cmd[1];
+	if (read(rep[0], &ret, sizeof(ret)) != sizeof(ret) ||
+	    read(rep[0], out, len) != (ssize_t)len)
+		ret = -EPIPE;
+	close(rep[0]);
+	return ret;
+}
+
+/*
+ * End the holder and reap it; returns its wait status (or -errno).  Later
+ * holders inherit earlier holders' command pipes, so closing ours is not
+ * enough to wake this one: it is killed too.
+ */
+static inline int mmscope_holder_stop(struct mmscope_holder *h)
+{
+	int status = 0;
+
+	if (h->pid <= 0)
+		return 0;
+	close(h->cmd_fd);
+	kill(h->pid, SIGKILL);
+	if (waitpid(h->pid, &status, 0) < 0)
+		status = -errno;
+	h->pid = 0;
+	return status;
 }
 
 #endif /* _MMSCOPE_TEST_H */
