@@ -15,6 +15,7 @@
  *	tasks/PID/summary	smaps_rollup-compatible summary (0400)
  *	tasks/PID/vmas		one line per VMA (0400)
  *	tasks/PID/pagetable	ptdump-style runs of equal leaves (0400)
+ *	tasks/PID/faults	fault counts per class, top VMAs (0400)
  *
  * Lifetime: per-task files reach their struct mmscope_task through
  * inode->i_private; track.c removes the directory (which waits for readers)
@@ -86,7 +87,7 @@ static ssize_t mmscope_track_write(struct file *file, const char __user *ubuf,
 	if (kstrtoint_from_user(ubuf, len, 10, &nr))
 		return -EINVAL;
 	if (nr > 0)
-		err = mmscope_track(nr);
+		err = mmscope_track(nr, 0);
 	else if (nr < 0 && nr != INT_MIN)
 		err = mmscope_untrack(-nr);
 	else
@@ -528,6 +529,74 @@ static const struct file_operations task_pagetable_fops = {
 	.release	= task_pagetable_release,
 };
 
+/* ---- tasks/PID/faults ---- */
+
+static const char *const origin_names[] = { "user", "kernel" };
+static const char *const access_names[] = { "read", "write", "exec" };
+static const char *const result_names[] = {
+	"minor", "major", "retry", "sigsegv", "sigbus", "oom",
+};
+static const char *const memory_names[] = {
+	"anon", "file", "shmem", "hugetlb", "special", "none",
+};
+static const char *const cause_names[] = {
+	"zero_page", "anon_new", "cow_copy", "wp_reuse", "cache_hit",
+	"cache_miss", "swapin_cache", "swapin_io", "thp_alloc", "thp_fallback",
+	"hugetlb", "numa_hint", "uffd", "migration_wait", "other",
+};
+
+static void faults_axis(struct seq_file *m, const char *axis,
+			const char *const *names, const u64 *counts, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		seq_printf(m, "%s %s %llu\n", axis, names[i], counts[i]);
+}
+
+static int task_faults_show(struct seq_file *m, void *unused)
+{
+	struct mmscope_task *t = m->private;
+	struct mmscope_fault_stats *s;
+	int i, j;
+
+	BUILD_BUG_ON(ARRAY_SIZE(origin_names) != MMSCOPE_NR_ORIGINS);
+	BUILD_BUG_ON(ARRAY_SIZE(access_names) != MMSCOPE_NR_ACCESSES);
+	BUILD_BUG_ON(ARRAY_SIZE(result_names) != MMSCOPE_NR_RESULTS);
+	BUILD_BUG_ON(ARRAY_SIZE(memory_names) != MMSCOPE_NR_MEMS);
+	BUILD_BUG_ON(ARRAY_SIZE(cause_names) != MMSCOPE_NR_CAUSES);
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	if (mmscope_task_fault_stats(t->nr, s)) {
+		kfree(s);
+		return -ENOENT;
+	}
+	mmscope_seq_header(m, "faults", 1,
+			   "axis class count; then: vma start end faults cause=count...");
+	seq_printf(m, "pid %d\nstate %s\ntotal %llu\n", t->nr,
+		   s->flags & MMSCOPE_FAULT_EXITED ? "exited" : "live", s->total);
+	faults_axis(m, "origin", origin_names, s->origin, MMSCOPE_NR_ORIGINS);
+	faults_axis(m, "access", access_names, s->access, MMSCOPE_NR_ACCESSES);
+	faults_axis(m, "result", result_names, s->result, MMSCOPE_NR_RESULTS);
+	faults_axis(m, "memory", memory_names, s->memory, MMSCOPE_NR_MEMS);
+	faults_axis(m, "cause", cause_names, s->cause, MMSCOPE_NR_CAUSES);
+	seq_printf(m, "faultaround_pages %llu\nmissed %llu\nother_vmas %llu\n",
+		   s->faultaround_pages, s->missed, s->other_vmas);
+	for (i = 0; i < s->nr_vmas; i++) {
+		const struct mmscope_fault_vma *v = &s->vmas[i];
+
+		seq_printf(m, "vma %016llx %016llx %llu", v->start, v->end, v->faults);
+		for (j = 0; j < MMSCOPE_NR_CAUSES; j++)
+			if (v->cause[j])
+				seq_printf(m, " %s=%llu", cause_names[j], v->cause[j]);
+		seq_putc(m, '\n');
+	}
+	kfree(s);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(task_faults);
+
 void mmscope_debugfs_task_add(struct mmscope_task *t)
 {
 	char name[16];
@@ -543,6 +612,7 @@ void mmscope_debugfs_task_add(struct mmscope_task *t)
 	debugfs_create_file("summary", 0400, dir, t, &task_summary_fops);
 	debugfs_create_file("vmas", 0400, dir, t, &task_vmas_fops);
 	debugfs_create_file("pagetable", 0400, dir, t, &task_pagetable_fops);
+	debugfs_create_file("faults", 0400, dir, t, &task_faults_fops);
 }
 
 void mmscope_debugfs_task_remove(struct mmscope_task *t)

@@ -17,6 +17,9 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/pid.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
 #include <linux/sched/mm.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -80,7 +83,17 @@ int mmscope_copy_arg_out(void __user *uarg, u32 usize, void *karg,
 
 static const u64 mmscope_ioctls = BIT_ULL(_MMSCOPE_IOC_GET_API) |
 				  BIT_ULL(_MMSCOPE_IOC_MM_SUMMARY) |
-				  BIT_ULL(_MMSCOPE_IOC_PT_WALK);
+				  BIT_ULL(_MMSCOPE_IOC_PT_WALK) |
+				  BIT_ULL(_MMSCOPE_IOC_TRACK) |
+				  BIT_ULL(_MMSCOPE_IOC_FAULT_STATS) |
+				  BIT_ULL(_MMSCOPE_IOC_FAULT_STREAM);
+
+/* Per open file. */
+struct mmscope_file {
+	struct mutex lock;		/* serialises FAULT_STREAM setup */
+	struct mmscope_reader reader;	/* ring set up by FAULT_STREAM */
+	unsigned int ring_records;	/* 0 until then */
+};
 
 /* pagemap's rule: PFNs only for CAP_SYS_ADMIN, judged at open. */
 static bool mmscope_show_pfn(struct file *file)
@@ -216,6 +229,130 @@ static long mmscope_ioc_pt_walk(struct file *file, void __user *uarg)
 	return mmscope_copy_arg_out(uarg, usize, &arg, sizeof(arg));
 }
 
+static long mmscope_ioc_track(void __user *uarg)
+{
+	struct mmscope_track arg;
+	u32 usize;
+	pid_t nr;
+	int err;
+
+	BUILD_BUG_ON(sizeof(arg) != MMSCOPE_TRACK_SIZE_VER0);
+	err = mmscope_copy_arg_in(&arg, sizeof(arg), MMSCOPE_TRACK_SIZE_VER0,
+				  uarg, &usize);
+	if (err)
+		return err;
+	if ((arg.flags & ~MMSCOPE_TRACK_FLAGS_ALL) || arg.__reserved0 ||
+	    memchr_inv(arg.__reserved, 0, sizeof(arg.__reserved)) ||
+	    ((arg.flags & MMSCOPE_TRACK_REMOVE) && (arg.flags & MMSCOPE_TRACK_CHILDREN)))
+		return -EINVAL;
+	if (arg.pid < 0)
+		return -ESRCH;
+	nr = arg.pid ?: task_tgid_vnr(current);
+	if (arg.flags & MMSCOPE_TRACK_REMOVE)
+		return mmscope_untrack(nr);
+	return mmscope_track(nr, arg.flags);
+}
+
+static long mmscope_ioc_fault_stats(void __user *uarg)
+{
+	struct mmscope_fault_stats *st;
+	u32 usize;
+	long err;
+
+	BUILD_BUG_ON(sizeof(*st) != MMSCOPE_FAULT_STATS_SIZE_VER0);
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	err = mmscope_copy_arg_in(st, sizeof(*st), MMSCOPE_FAULT_STATS_SIZE_VER0,
+				  uarg, &usize);
+	if (err)
+		goto out;
+	err = -EINVAL;
+	if (st->flags || st->nr_vmas || memchr_inv(st->__reserved, 0, sizeof(st->__reserved)))
+		goto out;
+	err = mmscope_task_fault_stats(st->pid ?: task_tgid_vnr(current), st);
+	if (!err)
+		err = mmscope_copy_arg_out(uarg, usize, st, sizeof(*st));
+out:
+	kfree(st);
+	return err;
+}
+
+static long mmscope_ioc_fault_stream(struct mmscope_file *mf, void __user *uarg)
+{
+	struct mmscope_fault_stream arg;
+	struct pid *pid = NULL;
+	unsigned long irqflags;
+	u32 usize;
+	int err;
+
+	BUILD_BUG_ON(sizeof(arg) != MMSCOPE_FAULT_STREAM_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct mmscope_fault_event) != MMSCOPE_FAULT_EVENT_SIZE);
+	err = mmscope_copy_arg_in(&arg, sizeof(arg), MMSCOPE_FAULT_STREAM_SIZE_VER0,
+				  uarg, &usize);
+	if (err)
+		return err;
+	if (arg.flags || memchr_inv(arg.__reserved, 0, sizeof(arg.__reserved)))
+		return -EINVAL;
+	if (arg.ring_records < 16 || arg.ring_records > 65536 ||
+	    !is_power_of_2(arg.ring_records))
+		return -EINVAL;
+	if (arg.pid < 0)
+		return -ESRCH;
+
+	mutex_lock(&mf->lock);
+	if (mf->ring_records && mf->ring_records != arg.ring_records) {
+		err = -EBUSY;
+		goto unlock;
+	}
+	if (!mf->ring_records) {
+		if (arg.pid) {
+			pid = mmscope_tracked_pid(arg.pid);
+			if (!pid) {
+				err = -ENOENT;
+				goto unlock;
+			}
+		}
+		err = mmscope_reader_start(&mf->reader, pid, arg.ring_records);
+		if (err) {
+			put_pid(pid);
+			goto unlock;
+		}
+		mf->ring_records = arg.ring_records;
+	}
+	spin_lock_irqsave(&mf->reader.lock, irqflags);
+	arg.dropped = mf->reader.dropped;
+	arg.delivered = mf->reader.delivered;
+	spin_unlock_irqrestore(&mf->reader.lock, irqflags);
+	err = 0;
+unlock:
+	mutex_unlock(&mf->lock);
+	if (err)
+		return err;
+	return mmscope_copy_arg_out(uarg, usize, &arg, sizeof(arg));
+}
+
+static ssize_t mmscope_read(struct file *file, char __user *buf, size_t len,
+			    loff_t *ppos)
+{
+	struct mmscope_file *mf = file->private_data;
+
+	if (!READ_ONCE(mf->ring_records))
+		return -EINVAL;		/* not a stream: MMSCOPE_IOC_FAULT_STREAM first */
+	if (len < sizeof(struct mmscope_fault_event))
+		return -EINVAL;
+	return mmscope_reader_read(&mf->reader, buf, len, file->f_flags & O_NONBLOCK);
+}
+
+static __poll_t mmscope_poll(struct file *file, poll_table *wait)
+{
+	struct mmscope_file *mf = file->private_data;
+
+	if (!READ_ONCE(mf->ring_records))
+		return EPOLLERR;
+	return mmscope_reader_poll(&mf->reader, file, wait);
+}
+
 static long mmscope_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
@@ -228,6 +365,12 @@ static long mmscope_ioctl(struct file *file, unsigned int cmd,
 		return mmscope_ioc_mm_summary(uarg);
 	case MMSCOPE_IOC_PT_WALK:
 		return mmscope_ioc_pt_walk(file, uarg);
+	case MMSCOPE_IOC_TRACK:
+		return mmscope_ioc_track(uarg);
+	case MMSCOPE_IOC_FAULT_STATS:
+		return mmscope_ioc_fault_stats(uarg);
+	case MMSCOPE_IOC_FAULT_STREAM:
+		return mmscope_ioc_fault_stream(file->private_data, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -235,14 +378,34 @@ static long mmscope_ioctl(struct file *file, unsigned int cmd,
 
 static int mmscope_open(struct inode *inode, struct file *file)
 {
+	struct mmscope_file *mf;
+
 	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
 		return -EPERM;
+	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
+	if (!mf)
+		return -ENOMEM;
+	mutex_init(&mf->lock);
+	file->private_data = mf;
+	return 0;
+}
+
+static int mmscope_release(struct inode *inode, struct file *file)
+{
+	struct mmscope_file *mf = file->private_data;
+
+	mmscope_reader_stop(&mf->reader);
+	mutex_destroy(&mf->lock);
+	kfree(mf);
 	return 0;
 }
 
 static const struct file_operations mmscope_fops = {
 	.owner		= THIS_MODULE,
 	.open		= mmscope_open,
+	.release	= mmscope_release,
+	.read		= mmscope_read,
+	.poll		= mmscope_poll,
 	.unlocked_ioctl	= mmscope_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,

@@ -9,7 +9,9 @@
 #define _MMSCOPE_H
 
 #include <linux/types.h>
+#include <linux/irq_work.h>
 #include <linux/list.h>
+#include <linux/wait.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
 
@@ -102,8 +104,62 @@ int mmscope_pt_records(struct mm_struct *mm, unsigned long start,
 /* track.c: the tracked processes, shared by every per-process view. */
 #define MMSCOPE_MAX_TRACKED	64
 
+/* fault.c: counters of one tracked process (any context may add). */
+#define MMSCOPE_FAULT_VMA_SLOTS	32
+
+struct mmscope_fault_vma_slot {
+	unsigned long start, end;
+	u64 faults;
+	u64 cause[16];
+};
+
+struct mmscope_faults {
+	atomic64_t total;
+	atomic64_t origin[MMSCOPE_NR_ORIGINS];
+	atomic64_t access[MMSCOPE_NR_ACCESSES];
+	atomic64_t result[MMSCOPE_NR_RESULTS];
+	atomic64_t memory[MMSCOPE_NR_MEMS];
+	atomic64_t cause[MMSCOPE_NR_CAUSES];
+	atomic64_t faultaround_pages;
+	spinlock_t vma_lock;		/* protects the four below */
+	unsigned int nr_vmas;
+	struct mmscope_fault_vma_slot vmas[MMSCOPE_FAULT_VMA_SLOTS];
+	u64 other_vmas;
+};
+
+/* An open /dev/mmscope turned into an event stream. */
+struct mmscope_reader {
+	struct list_head node;		/* RCU list of readers */
+	struct pid *pid;		/* filter, or NULL for all tracked */
+	spinlock_t lock;		/* protects ring, head, tail, dropped* */
+	struct mmscope_fault_event *ring;
+	u64 head, tail, mask;
+	u64 dropped, dropped_pending, delivered;
+	wait_queue_head_t wq;
+	struct irq_work wake;
+};
+
+int mmscope_fault_hooks_start(void);
+void mmscope_fault_hooks_stop(void);
+unsigned long mmscope_fault_missed(void);
+void mmscope_faults_account(struct mmscope_faults *f, unsigned long vm_end,
+			    const struct mmscope_fault_event *e);
+void mmscope_faults_read(struct mmscope_faults *f, struct mmscope_fault_stats *s);
+void mmscope_fault_record(struct task_struct *task, unsigned long vm_end,
+			  struct mmscope_fault_event *e);
+int mmscope_reader_start(struct mmscope_reader *r, struct pid *pid,
+			 unsigned int ring_records);
+void mmscope_reader_stop(struct mmscope_reader *r);
+ssize_t mmscope_reader_read(struct mmscope_reader *r, char __user *buf,
+			    size_t len, bool nonblock);
+__poll_t mmscope_reader_poll(struct mmscope_reader *r, struct file *file,
+			     struct poll_table_struct *wait);
+
 struct mmscope_task {
 	struct list_head node;		/* in the table; mmscope_tasks_lock */
+	struct hlist_node hnode;	/* RCU hash by pid, for the fault probes */
+	struct mmscope_faults *faults;
+	unsigned int track_flags;	/* MMSCOPE_TRACK_CHILDREN */
 	pid_t nr;			/* tgid, as the tracker wrote it */
 	struct pid *pid;		/* referenced */
 	struct dentry *dir;		/* tasks/<nr>, NULL without debugfs */
@@ -112,7 +168,13 @@ struct mmscope_task {
 	bool have_last;
 };
 
-int mmscope_track(pid_t nr);
+int mmscope_track(pid_t nr, unsigned int flags);
+bool mmscope_task_is_tracked(struct task_struct *task);
+struct pid *mmscope_fault_account_task(struct task_struct *task,
+				       unsigned long vm_end,
+				       const struct mmscope_fault_event *e);
+int mmscope_task_fault_stats(pid_t nr, struct mmscope_fault_stats *s);
+struct pid *mmscope_tracked_pid(pid_t nr);
 int mmscope_untrack(pid_t nr);
 void mmscope_untrack_all(void);
 void mmscope_track_show(struct seq_file *m);

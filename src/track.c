@@ -11,10 +11,15 @@
  *    for readers still inside its files), then frees it.  So a file
  *    operation that found the entry through its inode may use it until it
  *    returns.
+ * The fault probes find entries through an RCU hash keyed by struct pid
+ * (task_tgid() of the faulting thread): entries leave it before a grace
+ * period, and are freed after.  The probes themselves are registered while
+ * at least one process is tracked.
  * Lock order: mmscope_tasks_lock, then mmscope_task.lock, then mmap_lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/hashtable.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
@@ -25,8 +30,49 @@
 #include "mmscope.h"
 
 static LIST_HEAD(mmscope_tasks);		/* protected by mmscope_tasks_lock */
-static unsigned int mmscope_nr_tasks;		/* protected by mmscope_tasks_lock */
+static unsigned int mmscope_nr_tasks;		/* written under mmscope_tasks_lock */
 static DEFINE_MUTEX(mmscope_tasks_lock);
+static DEFINE_HASHTABLE(mmscope_task_hash, 6);	/* RCU; written under the lock */
+
+static struct mmscope_task *lookup_rcu(struct pid *pid)
+{
+	struct mmscope_task *t;
+
+	hash_for_each_possible_rcu(mmscope_task_hash, t, hnode, (unsigned long)pid)
+		if (t->pid == pid)
+			return t;
+	return NULL;
+}
+
+/* Is @task's process tracked?  Any context; nothing tracked costs one load. */
+bool mmscope_task_is_tracked(struct task_struct *task)
+{
+	bool ret;
+
+	if (!READ_ONCE(mmscope_nr_tasks))
+		return false;
+	rcu_read_lock();
+	ret = lookup_rcu(task_tgid(task));
+	rcu_read_unlock();
+	return ret;
+}
+
+/**
+ * mmscope_fault_account_task - count a fault of @task's process
+ * Called under rcu_read_lock().  Return: the process's struct pid (valid
+ * inside the RCU section), or NULL when it is not tracked.
+ */
+struct pid *mmscope_fault_account_task(struct task_struct *task,
+				       unsigned long vm_end,
+				       const struct mmscope_fault_event *e)
+{
+	struct mmscope_task *t = lookup_rcu(task_tgid(task));
+
+	if (!t)
+		return NULL;
+	mmscope_faults_account(t->faults, vm_end, e);
+	return t->pid;
+}
 
 static struct mmscope_task *find_task(pid_t nr)
 {
@@ -44,7 +90,7 @@ static struct mmscope_task *find_task(pid_t nr)
  * Return: 0, -ESRCH no such process, -EEXIST already tracked, -ENOSPC
  * MMSCOPE_MAX_TRACKED reached, -ENOMEM.
  */
-int mmscope_track(pid_t nr)
+int mmscope_track(pid_t nr, unsigned int flags)
 {
 	struct mmscope_task *t;
 	struct task_struct *task;
@@ -60,13 +106,18 @@ int mmscope_track(pid_t nr)
 	put_task_struct(task);
 
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
-	if (!t) {
+	if (t)
+		t->faults = kzalloc(sizeof(*t->faults), GFP_KERNEL);
+	if (!t || !t->faults) {
+		kfree(t);
 		put_pid(pid);
 		return -ENOMEM;
 	}
 	t->nr = nr;
 	t->pid = pid;
+	t->track_flags = flags;
 	mutex_init(&t->lock);
+	spin_lock_init(&t->faults->vma_lock);
 
 	mutex_lock(&mmscope_tasks_lock);
 	err = -EEXIST;
@@ -75,24 +126,43 @@ int mmscope_track(pid_t nr)
 	err = -ENOSPC;
 	if (mmscope_nr_tasks >= MMSCOPE_MAX_TRACKED)
 		goto unlock;
+	if (!mmscope_nr_tasks) {
+		err = mmscope_fault_hooks_start();
+		if (err)
+			goto unlock;
+	}
 	mmscope_debugfs_task_add(t);
 	list_add_tail(&t->node, &mmscope_tasks);
-	mmscope_nr_tasks++;
+	hash_add_rcu(mmscope_task_hash, &t->hnode, (unsigned long)pid);
+	WRITE_ONCE(mmscope_nr_tasks, mmscope_nr_tasks + 1);
 	mutex_unlock(&mmscope_tasks_lock);
 	return 0;
 
 unlock:
 	mutex_unlock(&mmscope_tasks_lock);
 	put_pid(pid);
+	kfree(t->faults);
 	kfree(t);
 	return err;
 }
 
+/* Unlink @t (tasks lock held); the caller frees it after a grace period. */
+static void unlink_task(struct mmscope_task *t)
+{
+	lockdep_assert_held(&mmscope_tasks_lock);
+	list_del(&t->node);
+	hash_del_rcu(&t->hnode);
+	WRITE_ONCE(mmscope_nr_tasks, mmscope_nr_tasks - 1);
+	if (!mmscope_nr_tasks)
+		mmscope_fault_hooks_stop();
+	mmscope_debugfs_task_remove(t);
+}
+
 static void release_task_entry(struct mmscope_task *t)
 {
-	mmscope_debugfs_task_remove(t);
 	put_pid(t->pid);
 	mutex_destroy(&t->lock);
+	kfree(t->faults);
 	kfree(t);
 }
 
@@ -103,26 +173,30 @@ int mmscope_untrack(pid_t nr)
 
 	mutex_lock(&mmscope_tasks_lock);
 	t = find_task(nr);
-	if (t) {
-		list_del(&t->node);
-		mmscope_nr_tasks--;
-		release_task_entry(t);
-	}
+	if (t)
+		unlink_task(t);
 	mutex_unlock(&mmscope_tasks_lock);
-	return t ? 0 : -ENOENT;
+	if (!t)
+		return -ENOENT;
+	synchronize_rcu();	/* no probe still counts into it */
+	release_task_entry(t);
+	return 0;
 }
 
 void mmscope_untrack_all(void)
 {
 	struct mmscope_task *t, *tmp;
+	LIST_HEAD(gone);
 
 	mutex_lock(&mmscope_tasks_lock);
 	list_for_each_entry_safe(t, tmp, &mmscope_tasks, node) {
-		list_del(&t->node);
-		release_task_entry(t);
+		unlink_task(t);
+		list_add(&t->node, &gone);
 	}
-	mmscope_nr_tasks = 0;
 	mutex_unlock(&mmscope_tasks_lock);
+	synchronize_rcu();
+	list_for_each_entry_safe(t, tmp, &gone, node)
+		release_task_entry(t);
 }
 
 /* One "pid state" line per tracked process, for the track file. */
@@ -155,4 +229,41 @@ struct mm_struct *mmscope_task_get_mm(struct mmscope_task *t)
 	mm = get_task_mm(task);
 	put_task_struct(task);
 	return mm;
+}
+
+/**
+ * mmscope_task_fault_stats - fault counters of tracked process @nr
+ * Fills the output fields of @s.  Return: 0 or -ENOENT (not tracked).
+ */
+int mmscope_task_fault_stats(pid_t nr, struct mmscope_fault_stats *s)
+{
+	struct mmscope_task *t;
+	struct task_struct *task;
+
+	mutex_lock(&mmscope_tasks_lock);
+	t = find_task(nr);
+	if (t) {
+		mmscope_faults_read(t->faults, s);
+		task = get_pid_task(t->pid, PIDTYPE_TGID);
+		if (task)
+			put_task_struct(task);
+		else
+			s->flags |= MMSCOPE_FAULT_EXITED;
+	}
+	mutex_unlock(&mmscope_tasks_lock);
+	return t ? 0 : -ENOENT;
+}
+
+/** mmscope_tracked_pid - referenced struct pid of tracked @nr, or NULL. */
+struct pid *mmscope_tracked_pid(pid_t nr)
+{
+	struct mmscope_task *t;
+	struct pid *pid = NULL;
+
+	mutex_lock(&mmscope_tasks_lock);
+	t = find_task(nr);
+	if (t)
+		pid = get_pid(t->pid);
+	mutex_unlock(&mmscope_tasks_lock);
+	return pid;
 }

@@ -32,6 +32,9 @@ enum {
 	_MMSCOPE_IOC_GET_API = 0x00,
 	_MMSCOPE_IOC_MM_SUMMARY = 0x01,
 	_MMSCOPE_IOC_PT_WALK = 0x02,
+	_MMSCOPE_IOC_TRACK = 0x10,
+	_MMSCOPE_IOC_FAULT_STATS = 0x11,
+	_MMSCOPE_IOC_FAULT_STREAM = 0x12,
 };
 
 /*
@@ -53,7 +56,8 @@ struct mmscope_api {
 
 /* Feature bits; a bit appears with the feature it names. */
 #define MMSCOPE_FEATURE_PROCESS_MEMORY	(1ULL << 0)	/* MM_SUMMARY, PT_WALK (ABI 1) */
-#define MMSCOPE_FEATURES_ALL	MMSCOPE_FEATURE_PROCESS_MEMORY
+#define MMSCOPE_FEATURE_FAULTS		(1ULL << 1)	/* TRACK, FAULT_STATS, FAULT_STREAM (ABI 1) */
+#define MMSCOPE_FEATURES_ALL	(MMSCOPE_FEATURE_PROCESS_MEMORY | MMSCOPE_FEATURE_FAULTS)
 
 #define MMSCOPE_IOC_GET_API	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_GET_API, struct mmscope_api)
 
@@ -224,5 +228,149 @@ struct mmscope_pt_rec {
 
 #define MMSCOPE_IOC_MM_SUMMARY	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_MM_SUMMARY, struct mmscope_mm_summary)
 #define MMSCOPE_IOC_PT_WALK	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_PT_WALK, struct mmscope_pt_walk)
+
+/*
+ * Page faults of tracked processes.  Every fault of a tracked process's
+ * threads (a CPU fault in user mode, or one the kernel takes on its behalf:
+ * GUP, populate, mlock, uaccess) is classified along five axes, one class
+ * each; the sum over every axis is the total.  Documentation/faults.md says
+ * which kernel path produces each class.
+ */
+enum mmscope_fault_origin {
+	MMSCOPE_ORIGIN_USER,
+	MMSCOPE_ORIGIN_KERNEL,
+	MMSCOPE_NR_ORIGINS
+};
+enum mmscope_fault_access {
+	MMSCOPE_ACCESS_READ,
+	MMSCOPE_ACCESS_WRITE,
+	MMSCOPE_ACCESS_EXEC,
+	MMSCOPE_NR_ACCESSES
+};
+enum mmscope_fault_result {
+	MMSCOPE_RESULT_MINOR,
+	MMSCOPE_RESULT_MAJOR,
+	MMSCOPE_RESULT_RETRY,
+	MMSCOPE_RESULT_SIGSEGV,
+	MMSCOPE_RESULT_SIGBUS,
+	MMSCOPE_RESULT_OOM,
+	MMSCOPE_NR_RESULTS
+};
+enum mmscope_fault_memory {
+	MMSCOPE_MEM_ANON,
+	MMSCOPE_MEM_FILE,
+	MMSCOPE_MEM_SHMEM,
+	MMSCOPE_MEM_HUGETLB,
+	MMSCOPE_MEM_SPECIAL,
+	MMSCOPE_MEM_NONE,	/* no VMA known (SIGSEGV before handle_mm_fault) */
+	MMSCOPE_NR_MEMS
+};
+enum mmscope_fault_cause {
+	MMSCOPE_CAUSE_ZERO_PAGE,
+	MMSCOPE_CAUSE_ANON_NEW,
+	MMSCOPE_CAUSE_COW_COPY,
+	MMSCOPE_CAUSE_WP_REUSE,
+	MMSCOPE_CAUSE_CACHE_HIT,
+	MMSCOPE_CAUSE_CACHE_MISS,
+	MMSCOPE_CAUSE_SWAPIN_CACHE,
+	MMSCOPE_CAUSE_SWAPIN_IO,
+	MMSCOPE_CAUSE_THP_ALLOC,
+	MMSCOPE_CAUSE_THP_FALLBACK,
+	MMSCOPE_CAUSE_HUGETLB,
+	MMSCOPE_CAUSE_NUMA_HINT,
+	MMSCOPE_CAUSE_UFFD,
+	MMSCOPE_CAUSE_MIGRATION_WAIT,
+	MMSCOPE_CAUSE_OTHER,
+	MMSCOPE_NR_CAUSES
+};
+
+/*
+ * MMSCOPE_IOC_TRACK: start (or with MMSCOPE_TRACK_REMOVE stop) tracking a
+ * process; the same table as debugfs "track".  Errors: -EINVAL unknown
+ * flags/reserved, -ESRCH no such process, -EEXIST already tracked,
+ * -ENOENT (remove) not tracked, -ENOSPC too many tracked (64).
+ */
+#define MMSCOPE_TRACK_REMOVE	(1U << 0)
+#define MMSCOPE_TRACK_CHILDREN	(1U << 1)	/* also track processes it forks */
+#define MMSCOPE_TRACK_FLAGS_ALL	(MMSCOPE_TRACK_REMOVE | MMSCOPE_TRACK_CHILDREN)
+
+struct mmscope_track {
+	__u32 size;		/* in: sizeof(struct mmscope_track) */
+	__u32 flags;		/* in: MMSCOPE_TRACK_* */
+	__s32 pid;		/* in: tgid, 0 = caller */
+	__u32 __reserved0;	/* in: must be 0 */
+	__u64 __reserved[2];	/* in: must be 0 */
+};
+#define MMSCOPE_TRACK_SIZE_VER0	32
+
+/* MMSCOPE_IOC_FAULT_STATS: the counters of one tracked process. */
+#define MMSCOPE_FAULT_TOP_VMAS	8
+
+struct mmscope_fault_vma {
+	__u64 start, end;	/* the VMA when its first fault was seen */
+	__u64 faults;
+	__u64 cause[16];	/* by enum mmscope_fault_cause */
+};
+
+#define MMSCOPE_FAULT_EXITED	(1U << 0)	/* out: the process has exited */
+
+struct mmscope_fault_stats {
+	__u32 size;		/* in: sizeof(struct mmscope_fault_stats) */
+	__u32 flags;		/* in: must be 0; out: MMSCOPE_FAULT_EXITED */
+	__s32 pid;		/* in: a tracked tgid (-ENOENT if not tracked) */
+	__u32 nr_vmas;		/* out: entries used in vmas[] */
+	__u64 total;		/* out: faults seen */
+	__u64 origin[4];	/* out: by enum, unused slots 0 */
+	__u64 access[4];
+	__u64 result[8];
+	__u64 memory[8];
+	__u64 cause[16];
+	__u64 faultaround_pages;	/* pages mapped around cache-hit faults */
+	__u64 missed;		/* faults the probe could not follow (module-wide) */
+	__u64 other_vmas;	/* faults in VMAs beyond the tracked table */
+	__u64 __reserved[4];
+	struct mmscope_fault_vma vmas[MMSCOPE_FAULT_TOP_VMAS];	/* most faults first */
+};
+#define MMSCOPE_FAULT_STATS_SIZE_VER0	1616
+
+/*
+ * MMSCOPE_IOC_FAULT_STREAM: turn this open file into a fault event stream.
+ * read() then returns whole struct mmscope_fault_event records (a buffer
+ * smaller than one record: -EINVAL), blocking unless O_NONBLOCK (-EAGAIN);
+ * poll() reports EPOLLIN when records wait.  The ring holds ring_records
+ * (a power of two, 16 to 65536); when it is full new events are dropped and
+ * counted: the next record delivered carries the count in "dropped", and
+ * FAULT_STREAM called again reports the total.  A slow reader never slows
+ * the traced process beyond the dropping.  Errors: -EINVAL bad flags,
+ * reserved or ring size, -EBUSY already a stream with another ring size.
+ */
+struct mmscope_fault_stream {
+	__u32 size;		/* in: sizeof(struct mmscope_fault_stream) */
+	__u32 flags;		/* in: must be 0 */
+	__s32 pid;		/* in: only this tracked tgid; 0 = every tracked one */
+	__u32 ring_records;	/* in: ring size in records */
+	__u64 dropped;		/* out: records dropped so far on this file */
+	__u64 delivered;	/* out: records read so far on this file */
+	__u64 __reserved[2];	/* in: must be 0 */
+};
+#define MMSCOPE_FAULT_STREAM_SIZE_VER0	48
+
+struct mmscope_fault_event {
+	__u64 time_ns;		/* ktime_get_ns() when the fault returned */
+	__u64 address;		/* faulting address */
+	__u64 ip;		/* user instruction pointer (0 for kernel origin) */
+	__u64 vma_start;
+	__u64 latency_ns;	/* time spent in handle_mm_fault() */
+	__u32 pid, tid;		/* tgid and thread, in the initial pid namespace */
+	__u8 origin, access, result, memory, cause;
+	__u8 __pad[3];
+	__u32 faultaround;	/* extra pages mapped by fault-around */
+	__u32 dropped;		/* events dropped just before this one */
+};
+#define MMSCOPE_FAULT_EVENT_SIZE	64
+
+#define MMSCOPE_IOC_TRACK	_IOW(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_TRACK, struct mmscope_track)
+#define MMSCOPE_IOC_FAULT_STATS	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_FAULT_STATS, struct mmscope_fault_stats)
+#define MMSCOPE_IOC_FAULT_STREAM _IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_FAULT_STREAM, struct mmscope_fault_stream)
 
 #endif /* _UAPI_LINUX_MMSCOPE_H */

@@ -1,0 +1,720 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmscope - page faults of tracked processes (a producer).
+ *
+ * Hooks, registered only while at least one process is tracked, so an idle
+ * module costs nothing:
+ *  - a kretprobe on handle_mm_fault(), exported and not IBT-sealed on 6.12.
+ *    It sees every fault that reaches the mm (CPU faults and faults the
+ *    kernel takes on a task's behalf: GUP, populate, mlock, uaccess) with its
+ *    result, which the page_fault_user tracepoint and perf counters do not.
+ *    The entry handler of an untracked task does one hash lookup and
+ *    declines the return probe;
+ *  - the signal_generate tracepoint, for SIGSEGV from access errors, which
+ *    the architecture raises before handle_mm_fault() is ever called, and
+ *    exceptions:page_fault_user to know that fault's access type.
+ *
+ * Classification: the entry handler reads the page-table entry at the
+ * faulting address before the fault, the return handler reads it after;
+ * the result comes from the vm_fault_t, with mm_account_fault()'s rule for
+ * major (VM_FAULT_MAJOR, or FAULT_FLAG_TRIED), so minor + major equals the
+ * growth of the task's min_flt + maj_flt.  Documentation/faults.md maps
+ * every class to the kernel path that produces it.
+ *
+ * Context: probe handlers run with preemption disabled and must not sleep;
+ * they reach a tracked task only under RCU (track.c frees entries after a
+ * grace period).  Counters are atomics; the VMA table and each stream ring
+ * have their own spinlock, taken with interrupts off and held for a few
+ * stores.  Page tables are read locklessly: the fault path holds the VMA
+ * (mmap_lock or the per-VMA lock), so only a PTE table can go, and 6.12
+ * frees those through RCU, which the reads are inside.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hugetlb.h>
+#include <linux/kprobes.h>
+#include <linux/magic.h>
+#include <linux/mm.h>
+#include <linux/pid.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/irq_work.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
+#include <linux/tracepoint.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <asm/trap_pf.h>
+
+#include "compat.h"
+#include "mmscope.h"
+
+#define CREATE_TRACE_POINTS
+#include "mmscope_trace.h"
+
+/* Page-table state at the faulting address, before and after. */
+enum {
+	ST_NONE,	/* no entry (or no table) */
+	ST_ZERO,	/* the zero page */
+	ST_RO,		/* present, not writable */
+	ST_RW,		/* present, writable */
+	ST_PROTNONE,	/* NUMA hinting entry */
+	ST_SWAP,
+	ST_MIGRATION,
+	ST_OTHER,
+};
+
+struct pt_state {
+	u8 st;
+	bool huge;		/* a PMD or PUD leaf */
+	bool pmd_none;		/* no PTE table (nor leaf) under the PMD */
+	unsigned long pfn;
+	unsigned int present;	/* present PTEs in the table, within the VMA */
+};
+
+/* What the entry handler passes to the return handler (kretprobe data). */
+struct fault_ctx {
+	u64 t0;
+	struct mm_struct *mm;		/* alive for the whole fault */
+	unsigned long address, ip, vm_start, vm_end, vm_flags;
+	unsigned int flags;
+	u8 origin, access, memory;
+	bool count_window;
+	struct pt_state before;
+};
+
+static void read_state_irqoff(struct mm_struct *mm, unsigned long addr,
+			      unsigned long vm_start, unsigned long vm_end,
+			      bool count_window, struct pt_state *s);
+
+static void read_state(struct mm_struct *mm, unsigned long addr,
+		       unsigned long vm_start, unsigned long vm_end,
+		       bool count_window, struct pt_state *s)
+{
+	unsigned long irqflags;
+
+	memset(s, 0, sizeof(*s));
+	s->st = ST_NONE;
+	/*
+	 * Interrupts off, as GUP-fast: page tables are freed only after an
+	 * RCU-sched grace period or a TLB-flush IPI, and after a fault that
+	 * dropped mmap_lock nothing else keeps them.
+	 */
+	local_irq_save(irqflags);
+	read_state_irqoff(mm, addr, vm_start, vm_end, count_window, s);
+	local_irq_restore(irqflags);
+}
+
+static void read_state_irqoff(struct mm_struct *mm, unsigned long addr,
+			      unsigned long vm_start, unsigned long vm_end,
+			      bool count_window, struct pt_state *s)
+{
+	pgd_t *pgdp;
+	p4d_t *p4dp;
+	pud_t *pudp, pud;
+	pmd_t *pmdp, pmd;
+	pte_t *table, pte;
+	unsigned long a, lo, hi;
+
+	pgdp = pgd_offset(mm, addr);
+	if (pgd_none(READ_ONCE(*pgdp)))
+		goto no_table;
+	p4dp = p4d_offset(pgdp, addr);
+	if (p4d_none(READ_ONCE(*p4dp)))
+		goto no_table;
+	pudp = pud_offset(p4dp, addr);
+	pud = READ_ONCE(*pudp);
+	if (pud_none(pud))
+		goto no_table;
+	if (pud_leaf(pud)) {
+		s->huge = true;
+		s->st = pud_write(pud) ? ST_RW : ST_RO;
+		return;
+	}
+	pmdp = pmd_offset(pudp, addr);
+	pmd = mmscope_pmdp_get_lockless(pmdp);
+	if (pmd_none(pmd))
+		goto no_table;
+	if (!pmd_present(pmd)) {
+		s->huge = true;
+		s->st = is_migration_entry(pmd_to_swp_entry(pmd)) ? ST_MIGRATION : ST_OTHER;
+		return;
+	}
+	if (pmd_leaf(pmd) || pmd_devmap(pmd)) {
+		s->huge = true;
+		s->pfn = pmd_pfn(pmd);
+		s->st = pmd_protnone(pmd) ? ST_PROTNONE : pmd_write(pmd) ? ST_RW : ST_RO;
+		return;
+	}
+	if (pmd_bad(pmd)) {
+		s->st = ST_OTHER;
+		return;
+	}
+
+	table = pte_offset_kernel(&pmd, addr & PMD_MASK);
+	pte = ptep_get(table + pte_index(addr));
+	if (count_window) {
+		lo = max(vm_start, addr & PMD_MASK);
+		hi = min(vm_end, (addr & PMD_MASK) + PMD_SIZE);
+		for (a = lo; a < hi; a += PAGE_SIZE)
+			if (pte_present(ptep_get(table + pte_index(a))))
+				s->present++;
+	}
+
+	if (pte_none(pte))
+		return;
+	if (pte_present(pte)) {
+		s->pfn = pte_pfn(pte);
+		if (pte_protnone(pte))
+			s->st = ST_PROTNONE;
+		else if (is_zero_pfn(s->pfn))
+			s->st = ST_ZERO;
+		else
+			s->st = pte_write(pte) ? ST_RW : ST_RO;
+	} else {
+		swp_entry_t e = pte_to_swp_entry(pte);
+
+		if (!non_swap_entry(e))
+			s->st = ST_SWAP;
+		else if (is_migration_entry(e))
+			s->st = ST_MIGRATION;
+		else
+			s->st = ST_OTHER;
+	}
+	return;
+
+no_table:
+	s->pmd_none = true;
+}
+
+static u8 vma_memory(struct vm_area_struct *vma)
+{
+	if (is_vm_hugetlb_page(vma))
+		return MMSCOPE_MEM_HUGETLB;
+	if (vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP | VM_IO))
+		return MMSCOPE_MEM_SPECIAL;
+	if (vma->vm_file)
+		return file_inode(vma->vm_file)->i_sb->s_magic == TMPFS_MAGIC ?
+		       MMSCOPE_MEM_SHMEM : MMSCOPE_MEM_FILE;
+	return vma->vm_ops ? MMSCOPE_MEM_SPECIAL : MMSCOPE_MEM_ANON;
+}
+
+/* mm_account_fault()'s view of the result, plus the errors it skips. */
+static u8 fault_result(vm_fault_t ret, unsigned int flags)
+{
+	if (ret & VM_FAULT_OOM)
+		return MMSCOPE_RESULT_OOM;
+	if (ret & (VM_FAULT_SIGBUS | VM_FAULT_HWPOISON | VM_FAULT_HWPOISON_LARGE))
+		return MMSCOPE_RESULT_SIGBUS;
+	if (ret & VM_FAULT_SIGSEGV)
+		return MMSCOPE_RESULT_SIGSEGV;
+	if (ret & VM_FAULT_RETRY)
+		return MMSCOPE_RESULT_RETRY;
+	if ((ret & VM_FAULT_MAJOR) || (flags & FAULT_FLAG_TRIED))
+		return MMSCOPE_RESULT_MAJOR;
+	return MMSCOPE_RESULT_MINOR;
+}
+
+static u8 fault_cause(const struct fault_ctx *c, const struct pt_state *after,
+		      u8 result)
+{
+	const struct pt_state *b = &c->before;
+	bool write = c->access == MMSCOPE_ACCESS_WRITE;
+	bool major = result == MMSCOPE_RESULT_MAJOR;
+
+	if (result != MMSCOPE_RESULT_MINOR && result != MMSCOPE_RESULT_MAJOR &&
+	    result != MMSCOPE_RESULT_RETRY)
+		return MMSCOPE_CAUSE_OTHER;
+	if (c->memory == MMSCOPE_MEM_HUGETLB)
+		return MMSCOPE_CAUSE_HUGETLB;
+	if (b->st == ST_MIGRATION)
+		return MMSCOPE_CAUSE_MIGRATION_WAIT;
+	if (b->st == ST_PROTNONE)
+		return MMSCOPE_CAUSE_NUMA_HINT;
+	if (b->st == ST_SWAP)
+		return major ? MMSCOPE_CAUSE_SWAPIN_IO : MMSCOPE_CAUSE_SWAPIN_CACHE;
+	if (b->st == ST_NONE && (c->vm_flags & (VM_UFFD_MISSING | VM_UFFD_MINOR)))
+		return MMSCOPE_CAUSE_UFFD;
+	if ((b->st == ST_RO || b->st == ST_ZERO) && write &&
+	    (c->vm_flags & VM_UFFD_WP) && result == MMSCOPE_RESULT_RETRY)
+		return MMSCOPE_CAUSE_UFFD;
+	if (c->memory == MMSCOPE_MEM_SPECIAL)
+		return MMSCOPE_CAUSE_OTHER;
+
+	if (b->st == ST_NONE) {
+		if (c->memory == MMSCOPE_MEM_ANON) {
+			if (after->huge)
+				return after->st == ST_RW ? MMSCOPE_CAUSE_THP_ALLOC
+							  : MMSCOPE_CAUSE_ZERO_PAGE;
+			if (after->st == ST_ZERO)
+				return MMSCOPE_CAUSE_ZERO_PAGE;
+			/*
+			 * The PMD was empty in a VMA that asked for huge pages
+			 * and covers the aligned 2 MiB, yet a PTE table came.
+			 */
+			if (b->pmd_none && (c->vm_flags & VM_HUGEPAGE) &&
+			    !(c->vm_flags & VM_NOHUGEPAGE) &&
+			    c->vm_start <= (c->address & HPAGE_PMD_MASK) &&
+			    c->vm_end >= (c->address & HPAGE_PMD_MASK) + HPAGE_PMD_SIZE &&
+			    after->st != ST_NONE)
+				return MMSCOPE_CAUSE_THP_FALLBACK;
+			return MMSCOPE_CAUSE_ANON_NEW;
+		}
+		/* file or shmem, nothing mapped yet */
+		if (write && !(c->vm_flags & VM_SHARED))
+			return MMSCOPE_CAUSE_COW_COPY;	/* do_cow_fault() */
+		return major ? MMSCOPE_CAUSE_CACHE_MISS : MMSCOPE_CAUSE_CACHE_HIT;
+	}
+	if ((b->st == ST_RO || b->st == ST_ZERO) && write) {
+		if (after->st == ST_NONE)
+			return MMSCOPE_CAUSE_OTHER;	/* retried before it resolved */
+		return after->pfn != b->pfn ? MMSCOPE_CAUSE_COW_COPY
+					    : MMSCOPE_CAUSE_WP_REUSE;
+	}
+	return MMSCOPE_CAUSE_OTHER;
+}
+
+/* ---- the kretprobe on handle_mm_fault() ---- */
+
+static int hmf_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct vm_area_struct *vma = (struct vm_area_struct *)regs->di;
+	struct pt_regs *fregs = (struct pt_regs *)regs->cx;
+	struct fault_ctx *c = (struct fault_ctx *)ri->data;
+
+	if (!mmscope_task_is_tracked(current))
+		return 1;	/* no return probe for untracked tasks */
+
+	c->t0 = ktime_get_ns();
+	c->mm = vma->vm_mm;
+	c->address = regs->si;
+	c->flags = regs->dx;
+	c->vm_start = vma->vm_start;
+	c->vm_end = vma->vm_end;
+	c->vm_flags = vma->vm_flags;
+	c->memory = vma_memory(vma);
+	c->origin = fregs && user_mode(fregs) ? MMSCOPE_ORIGIN_USER : MMSCOPE_ORIGIN_KERNEL;
+	c->ip = c->origin == MMSCOPE_ORIGIN_USER ? instruction_pointer(fregs) : 0;
+	c->access = c->flags & FAULT_FLAG_INSTRUCTION ? MMSCOPE_ACCESS_EXEC :
+		    c->flags & FAULT_FLAG_WRITE ? MMSCOPE_ACCESS_WRITE :
+		    MMSCOPE_ACCESS_READ;
+	c->count_window = (c->memory == MMSCOPE_MEM_FILE || c->memory == MMSCOPE_MEM_SHMEM) &&
+			  c->access != MMSCOPE_ACCESS_WRITE;
+	if (c->memory != MMSCOPE_MEM_HUGETLB)
+		read_state(c->mm, c->address, c->vm_start, c->vm_end,
+			   c->count_window, &c->before);
+	return 0;
+}
+
+/* Per CPU: a SIGSEGV result the architecture is about to signal. */
+static DEFINE_PER_CPU(struct task_struct *, segv_counted);
+
+static int hmf_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct fault_ctx *c = (struct fault_ctx *)ri->data;
+	vm_fault_t ret = regs_return_value(regs);
+	struct mmscope_fault_event e = {};
+	struct pt_state after = { .st = ST_NONE };
+
+	e.time_ns = ktime_get_ns();
+	e.latency_ns = e.time_ns - c->t0;
+	e.address = c->address;
+	e.ip = c->ip;
+	e.vma_start = c->vm_start;
+	e.origin = c->origin;
+	e.access = c->access;
+	e.memory = c->memory;
+	e.result = fault_result(ret, c->flags);
+	/* The fault may have dropped mmap_lock (RETRY, COMPLETED): the VMA
+	 * may be gone, so only the saved copies of its fields are used. */
+	if (c->memory != MMSCOPE_MEM_HUGETLB)
+		read_state(c->mm, c->address, c->vm_start, c->vm_end,
+			   c->count_window, &after);
+	e.cause = fault_cause(c, &after, e.result);
+	if (e.cause == MMSCOPE_CAUSE_CACHE_HIT && c->count_window &&
+	    after.present > c->before.present + 1)
+		e.faultaround = after.present - c->before.present - 1;
+	if (e.result == MMSCOPE_RESULT_SIGSEGV)
+		this_cpu_write(segv_counted, current);
+	mmscope_fault_record(current, c->vm_end, &e);
+	return 0;
+}
+
+static struct kretprobe hmf_probe = {
+	.kp.symbol_name	= "handle_mm_fault",
+	.entry_handler	= hmf_entry,
+	.handler	= hmf_return,
+	.data_size	= sizeof(struct fault_ctx),
+	/* Faults sleep (I/O, locks): allow many in flight per CPU. */
+	.maxactive	= 1024,
+};
+
+/* ---- SIGSEGV before handle_mm_fault(): access errors, no VMA ---- */
+
+struct user_fault {
+	struct task_struct *task;
+	unsigned long address, error_code, ip;
+};
+static DEFINE_PER_CPU(struct user_fault, last_user_fault);
+
+static void probe_page_fault_user(void *data, unsigned long address,
+				  struct pt_regs *regs, unsigned long error_code)
+{
+	struct user_fault *f;
+
+	if (!mmscope_task_is_tracked(current))
+		return;
+	f = this_cpu_ptr(&last_user_fault);
+	f->task = current;
+	f->address = address;
+	f->error_code = error_code;
+	f->ip = instruction_pointer(regs);
+}
+
+static void probe_signal_generate(void *data, int sig, struct kernel_siginfo *info,
+				  struct task_struct *task, int group, int result)
+{
+	struct mmscope_fault_event e = {};
+	struct user_fault *f;
+
+	if (sig != SIGSEGV || task != current || info == SEND_SIG_NOINFO ||
+	    info == SEND_SIG_PRIV)
+		return;
+	if (info->si_code != SEGV_MAPERR && info->si_code != SEGV_ACCERR &&
+	    info->si_code != SEGV_PKUERR)
+		return;
+	if (!mmscope_task_is_tracked(current))
+		return;
+	if (this_cpu_read(segv_counted) == current) {
+		/* handle_mm_fault() returned VM_FAULT_SIGSEGV: counted there */
+		this_cpu_write(segv_counted, NULL);
+		return;
+	}
+	e.time_ns = ktime_get_ns();
+	e.address = (unsigned long)info->si_addr;
+	e.origin = MMSCOPE_ORIGIN_USER;
+	e.access = MMSCOPE_ACCESS_READ;
+	f = this_cpu_ptr(&last_user_fault);
+	if (f->task == current && f->address == e.address) {
+		e.ip = f->ip;
+		if (f->error_code & X86_PF_INSTR)
+			e.access = MMSCOPE_ACCESS_EXEC;
+		else if (f->error_code & X86_PF_WRITE)
+			e.access = MMSCOPE_ACCESS_WRITE;
+	}
+	e.result = MMSCOPE_RESULT_SIGSEGV;
+	e.memory = MMSCOPE_MEM_NONE;
+	e.cause = MMSCOPE_CAUSE_OTHER;
+	mmscope_fault_record(current, 0, &e);
+}
+
+static struct tracepoint *tp_signal_generate, *tp_page_fault_user;
+
+static void find_tracepoint(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "signal_generate"))
+		tp_signal_generate = tp;
+	else if (!strcmp(tp->name, "page_fault_user"))
+		tp_page_fault_user = tp;
+}
+
+static bool hooks_on;	/* protected by the caller's mmscope_tasks_lock */
+
+/**
+ * mmscope_fault_hooks_start - register the fault hooks (first tracked task)
+ * Called with mmscope_tasks_lock held; sleeps.  Return: 0 or -errno.
+ */
+int mmscope_fault_hooks_start(void)
+{
+	int err;
+
+	if (hooks_on)
+		return 0;
+	if (!tp_signal_generate || !tp_page_fault_user)
+		for_each_kernel_tracepoint(find_tracepoint, NULL);
+	if (!tp_signal_generate || !tp_page_fault_user) {
+		pr_err("tracepoints signal_generate/page_fault_user not found\n");
+		return -ENOENT;
+	}
+	err = tracepoint_probe_register(tp_page_fault_user, probe_page_fault_user, NULL);
+	if (err)
+		return err;
+	err = tracepoint_probe_register(tp_signal_generate, probe_signal_generate, NULL);
+	if (err)
+		goto undo_pfu;
+	hmf_probe.nmissed = 0;
+	err = register_kretprobe(&hmf_probe);
+	if (err) {
+		pr_err("kretprobe on handle_mm_fault: %d\n", err);
+		goto undo_sig;
+	}
+	hooks_on = true;
+	return 0;
+
+undo_sig:
+	tracepoint_probe_unregister(tp_signal_generate, probe_signal_generate, NULL);
+undo_pfu:
+	tracepoint_probe_unregister(tp_page_fault_user, probe_page_fault_user, NULL);
+	tracepoint_synchronize_unregister();
+	return err;
+}
+
+/** mmscope_fault_hooks_stop - unregister them (last task untracked); sleeps. */
+void mmscope_fault_hooks_stop(void)
+{
+	if (!hooks_on)
+		return;
+	unregister_kretprobe(&hmf_probe);
+	tracepoint_probe_unregister(tp_signal_generate, probe_signal_generate, NULL);
+	tracepoint_probe_unregister(tp_page_fault_user, probe_page_fault_user, NULL);
+	tracepoint_synchronize_unregister();
+	hooks_on = false;
+}
+
+/* Faults the kretprobe could not follow since it was registered. */
+unsigned long mmscope_fault_missed(void)
+{
+	return READ_ONCE(hmf_probe.nmissed);
+}
+
+/* ---- per-task counters ---- */
+
+/**
+ * mmscope_faults_account - count one classified fault in @f
+ * Any context; takes f->vma_lock with interrupts off for the VMA table.
+ */
+void mmscope_faults_account(struct mmscope_faults *f, unsigned long vm_end,
+			    const struct mmscope_fault_event *e)
+{
+	struct mmscope_fault_vma_slot *slot = NULL;
+	unsigned long irqflags;
+	int i;
+
+	atomic64_inc(&f->total);
+	atomic64_inc(&f->origin[e->origin]);
+	atomic64_inc(&f->access[e->access]);
+	atomic64_inc(&f->result[e->result]);
+	atomic64_inc(&f->memory[e->memory]);
+	atomic64_inc(&f->cause[e->cause]);
+	if (e->faultaround)
+		atomic64_add(e->faultaround, &f->faultaround_pages);
+	if (!vm_end)
+		return;		/* no VMA */
+
+	spin_lock_irqsave(&f->vma_lock, irqflags);
+	for (i = 0; i < f->nr_vmas; i++) {
+		if (f->vmas[i].start == e->vma_start) {
+			slot = &f->vmas[i];
+			break;
+		}
+	}
+	if (!slot && f->nr_vmas < MMSCOPE_FAULT_VMA_SLOTS) {
+		slot = &f->vmas[f->nr_vmas++];
+		slot->start = e->vma_start;
+		slot->end = vm_end;
+	}
+	if (slot) {
+		slot->faults++;
+		slot->cause[e->cause]++;
+	} else {
+		f->other_vmas++;
+	}
+	spin_unlock_irqrestore(&f->vma_lock, irqflags);
+}
+
+static int cmp_vma_faults(const void *a, const void *b)
+{
+	const struct mmscope_fault_vma *x = a, *y = b;
+
+	return x->faults < y->faults ? 1 : x->faults > y->faults ? -1 :
+	       x->start < y->start ? -1 : 1;
+}
+
+/** mmscope_faults_read - snapshot @f into the uapi struct (output fields). */
+void mmscope_faults_read(struct mmscope_faults *f, struct mmscope_fault_stats *s)
+{
+	struct mmscope_fault_vma *tmp;
+	unsigned long irqflags;
+	int i, n;
+
+	s->total = atomic64_read(&f->total);
+	for (i = 0; i < MMSCOPE_NR_ORIGINS; i++)
+		s->origin[i] = atomic64_read(&f->origin[i]);
+	for (i = 0; i < MMSCOPE_NR_ACCESSES; i++)
+		s->access[i] = atomic64_read(&f->access[i]);
+	for (i = 0; i < MMSCOPE_NR_RESULTS; i++)
+		s->result[i] = atomic64_read(&f->result[i]);
+	for (i = 0; i < MMSCOPE_NR_MEMS; i++)
+		s->memory[i] = atomic64_read(&f->memory[i]);
+	for (i = 0; i < MMSCOPE_NR_CAUSES; i++)
+		s->cause[i] = atomic64_read(&f->cause[i]);
+	s->faultaround_pages = atomic64_read(&f->faultaround_pages);
+	s->missed = mmscope_fault_missed();
+
+	tmp = kcalloc(MMSCOPE_FAULT_VMA_SLOTS, sizeof(*tmp), GFP_KERNEL);
+	spin_lock_irqsave(&f->vma_lock, irqflags);
+	n = tmp ? f->nr_vmas : 0;
+	for (i = 0; i < n; i++) {
+		tmp[i].start = f->vmas[i].start;
+		tmp[i].end = f->vmas[i].end;
+		tmp[i].faults = f->vmas[i].faults;
+		memcpy(tmp[i].cause, f->vmas[i].cause, sizeof(tmp[i].cause));
+	}
+	s->other_vmas = f->other_vmas;
+	spin_unlock_irqrestore(&f->vma_lock, irqflags);
+	if (!tmp)
+		return;
+	sort(tmp, n, sizeof(*tmp), cmp_vma_faults, NULL);
+	s->nr_vmas = min(n, MMSCOPE_FAULT_TOP_VMAS);
+	memcpy(s->vmas, tmp, s->nr_vmas * sizeof(*tmp));
+	for (i = s->nr_vmas; i < n; i++)
+		s->other_vmas += tmp[i].faults;
+	kfree(tmp);
+}
+
+/* ---- event streams ---- */
+
+static LIST_HEAD(mmscope_readers);	/* RCU; writers hold readers_lock */
+static DEFINE_SPINLOCK(readers_lock);
+
+static void reader_push(struct mmscope_reader *r, const struct mmscope_fault_event *e)
+{
+	unsigned long irqflags;
+	bool wake = false;
+
+	spin_lock_irqsave(&r->lock, irqflags);
+	if (r->head - r->tail > r->mask) {
+		r->dropped++;
+		r->dropped_pending++;
+	} else {
+		struct mmscope_fault_event *slot = &r->ring[r->head & r->mask];
+
+		*slot = *e;
+		slot->dropped = min_t(u64, r->dropped_pending, U32_MAX);
+		r->dropped_pending = 0;
+		r->head++;
+		wake = true;
+	}
+	spin_unlock_irqrestore(&r->lock, irqflags);
+	/* Not wake_up() here: the signal probe runs under siglock. */
+	if (wake)
+		irq_work_queue(&r->wake);
+}
+
+static void reader_wake(struct irq_work *work)
+{
+	struct mmscope_reader *r = container_of(work, struct mmscope_reader, wake);
+
+	wake_up_interruptible(&r->wq);
+}
+
+/**
+ * mmscope_fault_record - a classified fault of @task: count it, trace it,
+ * and hand it to the streams that want it.  Probe context.
+ */
+void mmscope_fault_record(struct task_struct *task, unsigned long vm_end,
+			  struct mmscope_fault_event *e)
+{
+	struct mmscope_reader *r;
+	struct pid *tgid;
+
+	e->pid = task->tgid;
+	e->tid = task->pid;
+	rcu_read_lock();
+	tgid = mmscope_fault_account_task(task, vm_end, e);
+	if (tgid) {
+		trace_mmscope_fault(e);
+		list_for_each_entry_rcu(r, &mmscope_readers, node)
+			if (!r->pid || r->pid == tgid)
+				reader_push(r, e);
+	}
+	rcu_read_unlock();
+}
+
+/**
+ * mmscope_reader_start - make @r a stream reader of @ring_records records
+ * @pid: only this process (referenced by the caller, kept), or NULL
+ * Return: 0 or -ENOMEM.
+ */
+int mmscope_reader_start(struct mmscope_reader *r, struct pid *pid,
+			 unsigned int ring_records)
+{
+	r->ring = vzalloc(array_size(ring_records, sizeof(*r->ring)));
+	if (!r->ring)
+		return -ENOMEM;
+	spin_lock_init(&r->lock);
+	init_waitqueue_head(&r->wq);
+	init_irq_work(&r->wake, reader_wake);
+	r->mask = ring_records - 1;
+	r->pid = pid;
+	spin_lock(&readers_lock);
+	list_add_tail_rcu(&r->node, &mmscope_readers);
+	spin_unlock(&readers_lock);
+	return 0;
+}
+
+/** mmscope_reader_stop - detach @r; after it returns no probe touches it. */
+void mmscope_reader_stop(struct mmscope_reader *r)
+{
+	if (!r->ring)
+		return;
+	spin_lock(&readers_lock);
+	list_del_rcu(&r->node);
+	spin_unlock(&readers_lock);
+	synchronize_rcu();
+	irq_work_sync(&r->wake);
+	vfree(r->ring);
+	r->ring = NULL;
+	put_pid(r->pid);
+	r->pid = NULL;
+}
+
+/**
+ * mmscope_reader_read - copy whole records to user space
+ * Blocks (interruptibly) unless @nonblock.  The ring lock is dropped before
+ * each copy.  Return: bytes copied, -EAGAIN, -ERESTARTSYS or -EFAULT.
+ */
+ssize_t mmscope_reader_read(struct mmscope_reader *r, char __user *buf,
+			    size_t len, bool nonblock)
+{
+	struct mmscope_fault_event bounce[16];
+	size_t done = 0;
+	int err;
+
+	while (len - done >= sizeof(bounce[0])) {
+		unsigned long irqflags;
+		unsigned int n = 0;
+
+		spin_lock_irqsave(&r->lock, irqflags);
+		while (r->tail != r->head && n < ARRAY_SIZE(bounce) &&
+		       len - done - n * sizeof(bounce[0]) >= sizeof(bounce[0]))
+			bounce[n++] = r->ring[r->tail++ & r->mask];
+		spin_unlock_irqrestore(&r->lock, irqflags);
+
+		if (!n) {
+			if (done)
+				break;
+			if (nonblock)
+				return -EAGAIN;
+			err = wait_event_interruptible(r->wq,
+					READ_ONCE(r->head) != READ_ONCE(r->tail));
+			if (err)
+				return err;
+			continue;
+		}
+		if (copy_to_user(buf + done, bounce, n * sizeof(bounce[0])))
+			return done ? done : -EFAULT;
+		done += n * sizeof(bounce[0]);
+		r->delivered += n;
+	}
+	return done;
+}
+
+__poll_t mmscope_reader_poll(struct mmscope_reader *r, struct file *file,
+			     poll_table *wait)
+{
+	poll_wait(file, &r->wq, wait);
+	return READ_ONCE(r->head) != READ_ONCE(r->tail) ? EPOLLIN | EPOLLRDNORM : 0;
+}
