@@ -114,4 +114,50 @@ static inline unsigned long mmscope_mm_counter(struct mm_struct *mm, int member)
 #endif
 }
 
+/* ---- physical memory (phys.c) ---------------------------------------- */
+
+/*
+ * Buddy orders.  6.4 made MAX_ORDER inclusive (the largest order, no longer
+ * one past it); 6.8 renamed it MAX_PAGE_ORDER and added NR_PAGE_ORDERS.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
+#define MMSCOPE_NR_PAGE_ORDERS	MAX_ORDER
+#elif LINUX_VERSION_CODE < KERNEL_VERSION(6, 8, 0)
+#define MMSCOPE_NR_PAGE_ORDERS	(MAX_ORDER + 1)
+#else
+#define MMSCOPE_NR_PAGE_ORDERS	NR_PAGE_ORDERS
+#endif
+
+/* 6.5 added NR_UNACCEPTED (unaccepted memory, CONFIG_UNACCEPTED_MEMORY). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0) && defined(CONFIG_UNACCEPTED_MEMORY)
+#define MMSCOPE_HAVE_NR_UNACCEPTED	1
+#endif
+
+/*
+ * A pageblock's migratetype, as get_pageblock_migratetype() reads it: that
+ * function is not exported, so its SPARSEMEM path (the only one on x86-64)
+ * is spelled out from public inlines: NR_PAGEBLOCK_BITS bits per pageblock in
+ * the section's usemap.  Same layout from 6.1 to 6.12 (6.15 reworks it).
+ */
+static inline unsigned int mmscope_pfnblock_migratetype(unsigned long pfn)
+{
+	unsigned long *bitmap = section_to_usemap(__pfn_to_section(pfn));
+	unsigned long bitidx = ((pfn & (PAGES_PER_SECTION - 1)) >> pageblock_order) *
+			       NR_PAGEBLOCK_BITS;
+
+	return (READ_ONCE(bitmap[bitidx / BITS_PER_LONG]) >>
+		(bitidx % BITS_PER_LONG)) & MIGRATETYPE_MASK;
+}
+
+/*
+ * The multi-gen LRU of a lruvec.  6.3 renamed struct lru_gen_struct to
+ * struct lru_gen_folio; the member stays lruvec->lrugen and Debian's 6.1
+ * already has the lists named folios[][][], so only the type name differs.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+typedef struct lru_gen_struct mmscope_lru_gen_t;
+#else
+typedef struct lru_gen_folio mmscope_lru_gen_t;
+#endif
+
 #endif /* _MMSCOPE_COMPAT_H */

@@ -636,6 +636,7 @@ int mmscope_debugfs_init(void)
 	mmscope_debugfs_tasks = debugfs_create_dir("tasks", root);
 	if (IS_ERR(mmscope_debugfs_tasks))
 		mmscope_debugfs_tasks = NULL;
+	mmscope_phys_debugfs_init(root);
 	return 0;
 }
 

@@ -86,7 +86,11 @@ static const u64 mmscope_ioctls = BIT_ULL(_MMSCOPE_IOC_GET_API) |
 				  BIT_ULL(_MMSCOPE_IOC_PT_WALK) |
 				  BIT_ULL(_MMSCOPE_IOC_TRACK) |
 				  BIT_ULL(_MMSCOPE_IOC_FAULT_STATS) |
-				  BIT_ULL(_MMSCOPE_IOC_FAULT_STREAM);
+				  BIT_ULL(_MMSCOPE_IOC_FAULT_STREAM) |
+				  BIT_ULL(_MMSCOPE_IOC_PHYS_ZONES) |
+				  BIT_ULL(_MMSCOPE_IOC_PHYS_BUDDY) |
+				  BIT_ULL(_MMSCOPE_IOC_PHYS_LRU) |
+				  BIT_ULL(_MMSCOPE_IOC_PHYS_STATS);
 
 /* Per open file. */
 struct mmscope_file {
@@ -371,6 +375,14 @@ static long mmscope_ioctl(struct file *file, unsigned int cmd,
 		return mmscope_ioc_fault_stats(uarg);
 	case MMSCOPE_IOC_FAULT_STREAM:
 		return mmscope_ioc_fault_stream(file->private_data, uarg);
+	case MMSCOPE_IOC_PHYS_ZONES:
+		return mmscope_ioc_phys(MMSCOPE_VIEW_ZONES, uarg);
+	case MMSCOPE_IOC_PHYS_BUDDY:
+		return mmscope_ioc_phys(MMSCOPE_VIEW_BUDDY, uarg);
+	case MMSCOPE_IOC_PHYS_LRU:
+		return mmscope_ioc_phys(MMSCOPE_VIEW_LRU, uarg);
+	case MMSCOPE_IOC_PHYS_STATS:
+		return mmscope_ioc_phys(MMSCOPE_VIEW_NR, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -199,4 +199,10 @@ int mmscope_copy_arg_in(void *karg, size_t ksize, size_t minsize,
 int mmscope_copy_arg_out(void __user *uarg, u32 usize, void *karg,
 			 size_t ksize);
 
+/* phys.c: physical memory (zones, buddy, LRU) and both its presenters. */
+typedef int (*mmscope_phys_emit_t)(void *ctx, const void *rec);
+int mmscope_phys_snapshot(unsigned int view, mmscope_phys_emit_t emit, void *ctx);
+long mmscope_ioc_phys(unsigned int view, void __user *uarg);
+void mmscope_phys_debugfs_init(struct dentry *root);
+
 #endif /* _MMSCOPE_H */

@@ -35,6 +35,11 @@ enum {
 	_MMSCOPE_IOC_TRACK = 0x10,
 	_MMSCOPE_IOC_FAULT_STATS = 0x11,
 	_MMSCOPE_IOC_FAULT_STREAM = 0x12,
+	/* physical memory (MMSCOPE_FEATURE_PHYS_MEMORY) */
+	_MMSCOPE_IOC_PHYS_ZONES = 0x20,
+	_MMSCOPE_IOC_PHYS_BUDDY = 0x21,
+	_MMSCOPE_IOC_PHYS_LRU = 0x22,
+	_MMSCOPE_IOC_PHYS_STATS = 0x23,
 };
 
 /*
@@ -57,7 +62,9 @@ struct mmscope_api {
 /* Feature bits; a bit appears with the feature it names. */
 #define MMSCOPE_FEATURE_PROCESS_MEMORY	(1ULL << 0)	/* MM_SUMMARY, PT_WALK (ABI 1) */
 #define MMSCOPE_FEATURE_FAULTS		(1ULL << 1)	/* TRACK, FAULT_STATS, FAULT_STREAM (ABI 1) */
-#define MMSCOPE_FEATURES_ALL	(MMSCOPE_FEATURE_PROCESS_MEMORY | MMSCOPE_FEATURE_FAULTS)
+#define MMSCOPE_FEATURE_PHYS_MEMORY	(1ULL << 2)	/* PHYS_ZONES, _BUDDY, _LRU, _STATS (ABI 1) */
+#define MMSCOPE_FEATURES_ALL	(MMSCOPE_FEATURE_PROCESS_MEMORY | MMSCOPE_FEATURE_FAULTS | \
+				 MMSCOPE_FEATURE_PHYS_MEMORY)
 
 #define MMSCOPE_IOC_GET_API	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_GET_API, struct mmscope_api)
 
@@ -372,5 +379,218 @@ struct mmscope_fault_event {
 #define MMSCOPE_IOC_TRACK	_IOW(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_TRACK, struct mmscope_track)
 #define MMSCOPE_IOC_FAULT_STATS	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_FAULT_STATS, struct mmscope_fault_stats)
 #define MMSCOPE_IOC_FAULT_STREAM _IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_FAULT_STREAM, struct mmscope_fault_stream)
+
+/*
+ * Physical memory (MMSCOPE_FEATURE_PHYS_MEMORY): snapshots of the zones, the
+ * buddy free lists, the LRU lists, and the module's own cost of taking them.
+ * Documentation/physical-memory.md describes every field and how each one
+ * compares with /proc/zoneinfo, /proc/pagetypeinfo and /proc/vmstat.
+ *
+ * Every command takes struct mmscope_phys_snap and writes an array of its
+ * own record type to buf, rec_size apart (bytes past the record the module
+ * knows are zeroed).  The snapshot is taken in one pass; when buf holds
+ * fewer records than the pass produced, the first ones are written and
+ * nr_total says how many there were (call again with a larger buffer;
+ * buf_len 0 only counts).  Figures are pages unless a name says otherwise.
+ *
+ * Errors: -EINVAL unknown flags, nonzero reserved fields, or rec_size not a
+ * multiple of 8, below the record's SIZE_VER0 or above 4096; -EFAULT buf
+ * not writable; -ENOMEM; -EINTR a fatal signal arrived during the pass.
+ */
+struct mmscope_phys_snap {
+	__u32 size;		/* in: sizeof(struct mmscope_phys_snap) */
+	__u32 flags;		/* in: must be 0 */
+	__u32 rec_size;		/* in: sizeof() of the record type the caller knows */
+	__u32 __reserved0;	/* in: must be 0 */
+	__u64 buf;		/* in: user pointer to the records */
+	__u64 buf_len;		/* in: bytes at buf (0: count only) */
+	__u64 nr_recs;		/* out: records written */
+	__u64 nr_total;		/* out: records the pass produced */
+	__u64 __reserved[2];	/* in: must be 0 */
+};
+#define MMSCOPE_PHYS_SNAP_SIZE_VER0	64
+
+#define MMSCOPE_MAX_ZONES	8	/* room for MAX_NR_ZONES */
+#define MMSCOPE_MAX_ORDERS	16	/* room for MAX_ORDER / NR_PAGE_ORDERS */
+
+/* mmscope_zone_rec.stat[]: the zone's NR_* counters, /proc/zoneinfo names. */
+enum mmscope_zone_stat {
+	MMSCOPE_ZS_FREE_PAGES,		/* nr_free_pages */
+	MMSCOPE_ZS_INACTIVE_ANON,	/* nr_zone_inactive_anon */
+	MMSCOPE_ZS_ACTIVE_ANON,		/* nr_zone_active_anon */
+	MMSCOPE_ZS_INACTIVE_FILE,	/* nr_zone_inactive_file */
+	MMSCOPE_ZS_ACTIVE_FILE,		/* nr_zone_active_file */
+	MMSCOPE_ZS_UNEVICTABLE,		/* nr_zone_unevictable */
+	MMSCOPE_ZS_WRITE_PENDING,	/* nr_zone_write_pending */
+	MMSCOPE_ZS_MLOCK,		/* nr_mlock */
+	MMSCOPE_ZS_BOUNCE,		/* nr_bounce */
+	MMSCOPE_ZS_ZSPAGES,		/* nr_zspages (0 without zsmalloc) */
+	MMSCOPE_ZS_FREE_CMA,		/* nr_free_cma */
+	MMSCOPE_ZS_UNACCEPTED,		/* nr_unaccepted (0 before 6.5) */
+	MMSCOPE_ZS_NR,
+};
+#define MMSCOPE_ZONE_STATS	16	/* room in mmscope_zone_rec.stat[] */
+
+/* MMSCOPE_IOC_PHYS_ZONES: one record per zone of every online node. */
+struct mmscope_zone_rec {
+	__u32 node;
+	__u32 zone;		/* index in the node (ZONE_DMA = 0, ...) */
+	char name[16];		/* "DMA", "DMA32", "Normal", "Movable", ... */
+	__u64 start_pfn;
+	__u64 spanned;
+	__u64 present;
+	__u64 managed;
+	__u64 cma;
+	__u64 min;		/* watermarks including the boost, as zoneinfo */
+	__u64 low;
+	__u64 high;
+	__u64 boost;		/* watermark_boost */
+	__u64 reserved_highatomic;
+	__u64 protection[MMSCOPE_MAX_ZONES];	/* lowmem_reserve[], nr_zones used */
+	__u32 nr_zones;		/* MAX_NR_ZONES of the running kernel */
+	__u32 populated;	/* 1 if managed pages > 0 */
+	__u64 pcp_count;	/* pages on the per-CPU free lists, all CPUs */
+	__u64 pcp_high;		/* sum of the per-CPU high marks */
+	__u32 pcp_batch;	/* pageset batch */
+	__u32 stat_threshold;	/* largest per-CPU counter threshold: each
+				 * counter may lag by threshold x CPUs */
+	__u64 stat[MMSCOPE_ZONE_STATS];	/* enum mmscope_zone_stat */
+	__u64 __reserved[4];	/* out: 0 */
+};
+#define MMSCOPE_ZONE_REC_SIZE_VER0	360
+
+/* Migratetypes, as /proc/pagetypeinfo names them. */
+enum mmscope_migratetype {
+	MMSCOPE_MT_UNMOVABLE,
+	MMSCOPE_MT_MOVABLE,
+	MMSCOPE_MT_RECLAIMABLE,
+	MMSCOPE_MT_HIGHATOMIC,
+	MMSCOPE_MT_CMA,
+	MMSCOPE_MT_ISOLATE,
+	MMSCOPE_MT_NR,
+};
+#define MMSCOPE_MIGRATETYPES	8	/* room in the buddy arrays */
+
+/*
+ * MMSCOPE_IOC_PHYS_BUDDY: one record per populated zone.  The free lists of
+ * each order are walked under zone->lock in one hold, with nr_free read in
+ * the same hold, so walked[order][*] adds up to nr_free[order] unless a list
+ * reached the cap (MMSCOPE_BUDDY_CAP entries per hold, as pagetypeinfo).
+ */
+#define MMSCOPE_BUDDY_CAP	100000
+struct mmscope_buddy_rec {
+	__u32 node;
+	__u32 zone;
+	char name[16];
+	__u32 nr_orders;	/* orders of the running kernel (11 on x86-64) */
+	__u32 pb_order;		/* pageblock order (9: 2 MiB blocks) */
+	__u64 nr_free[MMSCOPE_MAX_ORDERS];	/* free_area[order].nr_free */
+	__u64 walked[MMSCOPE_MAX_ORDERS][MMSCOPE_MIGRATETYPES];	/* list entries */
+	__u32 capped[MMSCOPE_MAX_ORDERS];	/* bit (1 << mt): walk of that list
+						 * stopped at the cap */
+	__u64 pageblocks[MMSCOPE_MIGRATETYPES];	/* pageblocks per migratetype */
+	__s32 unusable[MMSCOPE_MAX_ORDERS];	/* unusable free index x 1000 */
+	__s32 fragmentation[MMSCOPE_MAX_ORDERS];/* fragmentation index x 1000;
+						 * -1000: a free block is there */
+	__u64 free_pages;	/* NR_FREE_PAGES after the walk */
+	__u64 __reserved[4];	/* out: 0 */
+};
+#define MMSCOPE_BUDDY_REC_SIZE_VER0	1480
+
+/* mmscope_lru_rec.lists index: the kernel's enum lru_list order. */
+enum mmscope_lru {
+	MMSCOPE_LRU_INACTIVE_ANON,
+	MMSCOPE_LRU_ACTIVE_ANON,
+	MMSCOPE_LRU_INACTIVE_FILE,
+	MMSCOPE_LRU_ACTIVE_FILE,
+	MMSCOPE_LRU_UNEVICTABLE,
+	MMSCOPE_LRU_NR,
+};
+
+/* mmscope_lru_rec.flag_folios index: folios seen with each page flag. */
+enum mmscope_lru_flag {
+	MMSCOPE_LF_REFERENCED,
+	MMSCOPE_LF_ACTIVE,
+	MMSCOPE_LF_DIRTY,
+	MMSCOPE_LF_WRITEBACK,
+	MMSCOPE_LF_SWAPBACKED,
+	MMSCOPE_LF_MLOCKED,
+	MMSCOPE_LF_WORKINGSET,
+	MMSCOPE_LF_LARGE,	/* folio of more than one page */
+	MMSCOPE_LF_NR,
+};
+
+#define MMSCOPE_LRU_MGLRU	(1U << 0)	/* lruvec runs the multi-gen LRU */
+#define MMSCOPE_LRU_OFFLINE	(1U << 1)	/* memcg offline (being freed) */
+#define MMSCOPE_LRU_NOMEMCG	(1U << 2)	/* memcg disabled: node lruvec,
+						 * lists[] from zone counters */
+#define MMSCOPE_LRU_GENS	4		/* room for MAX_NR_GENS */
+#define MMSCOPE_LRU_WALK_CAP	4096		/* folios per list per hold */
+
+/*
+ * MMSCOPE_IOC_PHYS_LRU: one record per (memory cgroup, node) lruvec, the
+ * cgroups in pre-order from the root.  lists[] are the lruvec's own pages
+ * (not its descendants'); under MGLRU the anon and file pages of the two
+ * youngest generations count as active, as the kernel's own statistics do.
+ */
+struct mmscope_lru_rec {
+	__u64 cgroup_id;	/* the memcg's cgroup id: the inode number of its
+				 * cgroup2 directory; 1 = root; 0 = no memcg */
+	__u32 node;
+	__u32 flags;		/* MMSCOPE_LRU_* */
+	__u64 lists[MMSCOPE_LRU_NR];	/* pages, enum mmscope_lru */
+	/* multi-gen LRU (MMSCOPE_LRU_MGLRU), generations by age: [0] youngest */
+	__u64 max_seq;
+	__u64 min_seq[2];	/* anon, file */
+	__u32 nr_gens;		/* generations in use: max_seq - min(min_seq) + 1 */
+	__u32 __pad0;
+	__s64 gen_pages[MMSCOPE_LRU_GENS][2];	/* [age][anon, file]; seq = max_seq - age;
+						 * may be briefly negative (kernel's own
+						 * counts are eventually consistent) */
+	/* bounded walk of the lists under lru_lock (never the unevictable one) */
+	__u64 walk_lists;	/* lists walked (one lock hold each) */
+	__u64 walk_capped;	/* of those, stopped at MMSCOPE_LRU_WALK_CAP */
+	__u64 walk_folios;	/* folios visited */
+	__u64 walk_pages;	/* pages in them */
+	__u64 walk_expected;	/* the walked lists' counters, read in the same holds */
+	__u64 flag_folios[MMSCOPE_LF_NR];	/* enum mmscope_lru_flag */
+	__u64 __reserved[4];	/* out: 0 */
+};
+#define MMSCOPE_LRU_REC_SIZE_VER0	288
+
+/* mmscope_phys_stat_rec.view */
+enum mmscope_phys_view {
+	MMSCOPE_VIEW_ZONES,
+	MMSCOPE_VIEW_BUDDY,
+	MMSCOPE_VIEW_LRU,
+	MMSCOPE_VIEW_NR,
+};
+
+/*
+ * MMSCOPE_IOC_PHYS_STATS: one record per view: what taking it cost.  A
+ * "hold" is one stretch with a lock held (zone->lock or lru_lock, with
+ * interrupts off); zones takes no lock.  "last" is the read that finished
+ * most recently, "worst" the maximum since the module was loaded.
+ */
+struct mmscope_phys_stat_rec {
+	__u32 view;		/* enum mmscope_phys_view */
+	__u32 __pad0;
+	__u64 reads;		/* passes completed */
+	__u64 holds;		/* lock holds in all passes */
+	__u64 last_read_ns;	/* duration of the last pass */
+	__u64 worst_read_ns;
+	__u64 last_hold_ns;	/* longest hold of the last pass */
+	__u64 last_hold_entries;	/* entries visited in that hold */
+	__u64 worst_hold_ns;
+	__u64 worst_hold_entries;	/* entries visited in the worst hold */
+	__u64 max_hold_entries;	/* most entries in any one hold */
+	__u64 __reserved[2];	/* out: 0 */
+};
+#define MMSCOPE_PHYS_STAT_REC_SIZE_VER0	96
+
+#define MMSCOPE_IOC_PHYS_ZONES	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_PHYS_ZONES, struct mmscope_phys_snap)
+#define MMSCOPE_IOC_PHYS_BUDDY	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_PHYS_BUDDY, struct mmscope_phys_snap)
+#define MMSCOPE_IOC_PHYS_LRU	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_PHYS_LRU, struct mmscope_phys_snap)
+#define MMSCOPE_IOC_PHYS_STATS	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_PHYS_STATS, struct mmscope_phys_snap)
 
 #endif /* _UAPI_LINUX_MMSCOPE_H */
