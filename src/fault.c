@@ -342,14 +342,24 @@ static int hmf_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
-static struct kretprobe hmf_probe = {
-	.kp.symbol_name	= "handle_mm_fault",
-	.entry_handler	= hmf_entry,
-	.handler	= hmf_return,
-	.data_size	= sizeof(struct fault_ctx),
-	/* Faults sleep (I/O, locks): allow many in flight per CPU. */
-	.maxactive	= 1024,
-};
+static struct kretprobe hmf_probe;
+
+/*
+ * A kretprobe is filled in by registration (kp.addr and more), and
+ * registering one with both a symbol and an address fails: start afresh
+ * every time tracking starts.
+ */
+static void hmf_probe_init(void)
+{
+	hmf_probe = (struct kretprobe) {
+		.kp.symbol_name	= "handle_mm_fault",
+		.entry_handler	= hmf_entry,
+		.handler	= hmf_return,
+		.data_size	= sizeof(struct fault_ctx),
+		/* Faults sleep (I/O, locks): allow many in flight per CPU. */
+		.maxactive	= 1024,
+	};
+}
 
 /* ---- SIGSEGV before handle_mm_fault(): access errors, no VMA ---- */
 
@@ -410,7 +420,7 @@ static void probe_signal_generate(void *data, int sig, struct kernel_siginfo *in
 	mmscope_fault_record(current, 0, &e);
 }
 
-static struct tracepoint *tp_signal_generate, *tp_page_fault_user;
+static struct tracepoint *tp_signal_generate, *tp_page_fault_user, *tp_fork;
 
 static void find_tracepoint(struct tracepoint *tp, void *priv)
 {
@@ -418,6 +428,8 @@ static void find_tracepoint(struct tracepoint *tp, void *priv)
 		tp_signal_generate = tp;
 	else if (!strcmp(tp->name, "page_fault_user"))
 		tp_page_fault_user = tp;
+	else if (!strcmp(tp->name, "sched_process_fork"))
+		tp_fork = tp;
 }
 
 static bool hooks_on;	/* protected by the caller's mmscope_tasks_lock */
@@ -432,33 +444,43 @@ int mmscope_fault_hooks_start(void)
 
 	if (hooks_on)
 		return 0;
-	if (!tp_signal_generate || !tp_page_fault_user)
+	if (!tp_signal_generate || !tp_page_fault_user || !tp_fork)
 		for_each_kernel_tracepoint(find_tracepoint, NULL);
-	if (!tp_signal_generate || !tp_page_fault_user) {
-		pr_err("tracepoints signal_generate/page_fault_user not found\n");
+	if (!tp_signal_generate || !tp_page_fault_user || !tp_fork) {
+		pr_err("tracepoints signal_generate/page_fault_user/sched_process_fork not found\n");
 		return -ENOENT;
 	}
-	err = tracepoint_probe_register(tp_page_fault_user, probe_page_fault_user, NULL);
+	err = tracepoint_probe_register(tp_fork, mmscope_track_fork, NULL);
 	if (err)
 		return err;
+	err = tracepoint_probe_register(tp_page_fault_user, probe_page_fault_user, NULL);
+	if (err)
+		goto undo_fork;
 	err = tracepoint_probe_register(tp_signal_generate, probe_signal_generate, NULL);
 	if (err)
 		goto undo_pfu;
-	hmf_probe.nmissed = 0;
+	hmf_probe_init();
 	err = register_kretprobe(&hmf_probe);
 	if (err) {
 		pr_err("kretprobe on handle_mm_fault: %d\n", err);
 		goto undo_sig;
 	}
-	hooks_on = true;
+	WRITE_ONCE(hooks_on, true);
 	return 0;
 
 undo_sig:
 	tracepoint_probe_unregister(tp_signal_generate, probe_signal_generate, NULL);
 undo_pfu:
 	tracepoint_probe_unregister(tp_page_fault_user, probe_page_fault_user, NULL);
+undo_fork:
+	tracepoint_probe_unregister(tp_fork, mmscope_track_fork, NULL);
 	tracepoint_synchronize_unregister();
 	return err;
+}
+
+bool mmscope_fault_hooks_active(void)
+{
+	return READ_ONCE(hooks_on);
 }
 
 /** mmscope_fault_hooks_stop - unregister them (last task untracked); sleeps. */
@@ -469,8 +491,9 @@ void mmscope_fault_hooks_stop(void)
 	unregister_kretprobe(&hmf_probe);
 	tracepoint_probe_unregister(tp_signal_generate, probe_signal_generate, NULL);
 	tracepoint_probe_unregister(tp_page_fault_user, probe_page_fault_user, NULL);
+	tracepoint_probe_unregister(tp_fork, mmscope_track_fork, NULL);
 	tracepoint_synchronize_unregister();
-	hooks_on = false;
+	WRITE_ONCE(hooks_on, false);
 }
 
 /* Faults the kretprobe could not follow since it was registered. */

@@ -11,6 +11,8 @@
 #include <linux/types.h>
 #include <linux/irq_work.h>
 #include <linux/list.h>
+#include <linux/llist.h>
+#include <linux/workqueue.h>
 #include <linux/wait.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
@@ -140,6 +142,7 @@ struct mmscope_reader {
 };
 
 int mmscope_fault_hooks_start(void);
+bool mmscope_fault_hooks_active(void);
 void mmscope_fault_hooks_stop(void);
 unsigned long mmscope_fault_missed(void);
 void mmscope_faults_account(struct mmscope_faults *f, unsigned long vm_end,
@@ -160,6 +163,7 @@ struct mmscope_task {
 	struct hlist_node hnode;	/* RCU hash by pid, for the fault probes */
 	struct mmscope_faults *faults;
 	unsigned int track_flags;	/* MMSCOPE_TRACK_CHILDREN */
+	struct llist_node adopt;	/* a child waiting to be listed */
 	pid_t nr;			/* tgid, as the tracker wrote it */
 	struct pid *pid;		/* referenced */
 	struct dentry *dir;		/* tasks/<nr>, NULL without debugfs */
@@ -170,6 +174,10 @@ struct mmscope_task {
 
 int mmscope_track(pid_t nr, unsigned int flags);
 bool mmscope_task_is_tracked(struct task_struct *task);
+void mmscope_track_fork(void *data, struct task_struct *parent,
+			struct task_struct *child);
+unsigned long mmscope_children_dropped(void);
+extern struct work_struct mmscope_adopt_work;
 struct pid *mmscope_fault_account_task(struct task_struct *task,
 				       unsigned long vm_end,
 				       const struct mmscope_fault_event *e);

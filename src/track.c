@@ -12,15 +12,22 @@
  *    operation that found the entry through its inode may use it until it
  *    returns.
  * The fault probes find entries through an RCU hash keyed by struct pid
- * (task_tgid() of the faulting thread): entries leave it before a grace
- * period, and are freed after.  The probes themselves are registered while
- * at least one process is tracked.
+ * (task_tgid() of the faulting thread), written under mmscope_hash_lock:
+ * entries leave it before a grace period, and are freed after.  The probes
+ * themselves are registered while at least one process is tracked.
+ *
+ * Children (MMSCOPE_TRACK_CHILDREN): the fork probe hashes the child's entry
+ * at once, so its first faults count, and queues it; adopt_work then lists
+ * it and creates its directory (named by its pid in the initial namespace),
+ * or drops it when the table is full or tracking stopped meanwhile.
  * Lock order: mmscope_tasks_lock, then mmscope_task.lock, then mmap_lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/hashtable.h>
 #include <linux/list.h>
+#include <linux/llist.h>
+#include <linux/workqueue.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
 #include <linux/sched/mm.h>
@@ -32,7 +39,43 @@
 static LIST_HEAD(mmscope_tasks);		/* protected by mmscope_tasks_lock */
 static unsigned int mmscope_nr_tasks;		/* written under mmscope_tasks_lock */
 static DEFINE_MUTEX(mmscope_tasks_lock);
-static DEFINE_HASHTABLE(mmscope_task_hash, 6);	/* RCU; written under the lock */
+static DEFINE_HASHTABLE(mmscope_task_hash, 6);	/* RCU; mmscope_hash_lock */
+static DEFINE_SPINLOCK(mmscope_hash_lock);
+static LLIST_HEAD(adopt_list);			/* children hashed, not listed */
+static atomic_long_t children_dropped;		/* could not be tracked */
+
+static void hash_insert(struct mmscope_task *t)
+{
+	spin_lock(&mmscope_hash_lock);
+	hash_add_rcu(mmscope_task_hash, &t->hnode, (unsigned long)t->pid);
+	spin_unlock(&mmscope_hash_lock);
+}
+
+static void hash_remove(struct mmscope_task *t)
+{
+	spin_lock(&mmscope_hash_lock);
+	hash_del_rcu(&t->hnode);
+	spin_unlock(&mmscope_hash_lock);
+}
+
+static struct mmscope_task *alloc_entry(struct pid *pid, pid_t nr,
+					unsigned int flags, gfp_t gfp)
+{
+	struct mmscope_task *t = kzalloc(sizeof(*t), gfp);
+
+	if (t)
+		t->faults = kzalloc(sizeof(*t->faults), gfp);
+	if (!t || !t->faults) {
+		kfree(t);
+		return NULL;
+	}
+	t->nr = nr;
+	t->pid = pid;
+	t->track_flags = flags;
+	mutex_init(&t->lock);
+	spin_lock_init(&t->faults->vma_lock);
+	return t;
+}
 
 static struct mmscope_task *lookup_rcu(struct pid *pid)
 {
@@ -105,19 +148,11 @@ int mmscope_track(pid_t nr, unsigned int flags)
 	}
 	put_task_struct(task);
 
-	t = kzalloc(sizeof(*t), GFP_KERNEL);
-	if (t)
-		t->faults = kzalloc(sizeof(*t->faults), GFP_KERNEL);
-	if (!t || !t->faults) {
-		kfree(t);
+	t = alloc_entry(pid, nr, flags, GFP_KERNEL);
+	if (!t) {
 		put_pid(pid);
 		return -ENOMEM;
 	}
-	t->nr = nr;
-	t->pid = pid;
-	t->track_flags = flags;
-	mutex_init(&t->lock);
-	spin_lock_init(&t->faults->vma_lock);
 
 	mutex_lock(&mmscope_tasks_lock);
 	err = -EEXIST;
@@ -133,7 +168,7 @@ int mmscope_track(pid_t nr, unsigned int flags)
 	}
 	mmscope_debugfs_task_add(t);
 	list_add_tail(&t->node, &mmscope_tasks);
-	hash_add_rcu(mmscope_task_hash, &t->hnode, (unsigned long)pid);
+	hash_insert(t);
 	WRITE_ONCE(mmscope_nr_tasks, mmscope_nr_tasks + 1);
 	mutex_unlock(&mmscope_tasks_lock);
 	return 0;
@@ -151,7 +186,7 @@ static void unlink_task(struct mmscope_task *t)
 {
 	lockdep_assert_held(&mmscope_tasks_lock);
 	list_del(&t->node);
-	hash_del_rcu(&t->hnode);
+	hash_remove(t);
 	WRITE_ONCE(mmscope_nr_tasks, mmscope_nr_tasks - 1);
 	if (!mmscope_nr_tasks)
 		mmscope_fault_hooks_stop();
@@ -183,6 +218,68 @@ int mmscope_untrack(pid_t nr)
 	return 0;
 }
 
+/* The fork probe: a tracked process with MMSCOPE_TRACK_CHILDREN forked. */
+void mmscope_track_fork(void *data, struct task_struct *parent,
+			struct task_struct *child)
+{
+	struct mmscope_task *pt, *t;
+	struct pid *pid;
+	bool want;
+
+	if (child->tgid == parent->tgid)
+		return;		/* a new thread, already covered */
+	rcu_read_lock();
+	pt = lookup_rcu(task_tgid(parent));
+	want = pt && (pt->track_flags & MMSCOPE_TRACK_CHILDREN);
+	rcu_read_unlock();
+	if (!want)
+		return;
+	pid = get_pid(task_tgid(child));
+	t = alloc_entry(pid, pid_nr(pid), MMSCOPE_TRACK_CHILDREN, GFP_ATOMIC);
+	if (!t) {
+		put_pid(pid);
+		atomic_long_inc(&children_dropped);
+		return;
+	}
+	hash_insert(t);
+	llist_add(&t->adopt, &adopt_list);
+	schedule_work(&mmscope_adopt_work);
+}
+
+static void adopt_children(struct work_struct *work)
+{
+	struct llist_node *pending = llist_del_all(&adopt_list);
+	struct mmscope_task *t, *tmp;
+	LIST_HEAD(drop);
+
+	mutex_lock(&mmscope_tasks_lock);
+	llist_for_each_entry_safe(t, tmp, pending, adopt) {
+		if (!mmscope_fault_hooks_active() ||
+		    mmscope_nr_tasks >= MMSCOPE_MAX_TRACKED || find_task(t->nr)) {
+			hash_remove(t);
+			list_add(&t->node, &drop);
+			atomic_long_inc(&children_dropped);
+			continue;
+		}
+		mmscope_debugfs_task_add(t);
+		list_add_tail(&t->node, &mmscope_tasks);
+		WRITE_ONCE(mmscope_nr_tasks, mmscope_nr_tasks + 1);
+	}
+	mutex_unlock(&mmscope_tasks_lock);
+	if (list_empty(&drop))
+		return;
+	synchronize_rcu();
+	list_for_each_entry_safe(t, tmp, &drop, node)
+		release_task_entry(t);
+}
+DECLARE_WORK(mmscope_adopt_work, adopt_children);
+
+/* Children that could not be tracked (table full, no memory). */
+unsigned long mmscope_children_dropped(void)
+{
+	return atomic_long_read(&children_dropped);
+}
+
 void mmscope_untrack_all(void)
 {
 	struct mmscope_task *t, *tmp;
@@ -194,6 +291,8 @@ void mmscope_untrack_all(void)
 		list_add(&t->node, &gone);
 	}
 	mutex_unlock(&mmscope_tasks_lock);
+	/* The hooks are gone: no child is queued any more; drop the queued. */
+	flush_work(&mmscope_adopt_work);
 	synchronize_rcu();
 	list_for_each_entry_safe(t, tmp, &gone, node)
 		release_task_entry(t);
