@@ -511,7 +511,7 @@ unsigned long mmscope_fault_missed(void)
 void mmscope_faults_account(struct mmscope_faults *f, unsigned long vm_end,
 			    const struct mmscope_fault_event *e)
 {
-	struct mmscope_fault_vma_slot *slot = NULL;
+	struct mmscope_fault_vma_slot *slot = NULL, *min = NULL;
 	unsigned long irqflags;
 	int i;
 
@@ -532,18 +532,27 @@ void mmscope_faults_account(struct mmscope_faults *f, unsigned long vm_end,
 			slot = &f->vmas[i];
 			break;
 		}
+		if (!min || f->vmas[i].faults < min->faults)
+			min = &f->vmas[i];
 	}
-	if (!slot && f->nr_vmas < MMSCOPE_FAULT_VMA_SLOTS) {
-		slot = &f->vmas[f->nr_vmas++];
+	if (!slot) {
+		/*
+		 * A new VMA takes a free slot, or the one with the fewest
+		 * faults, whose counts move to other_vmas: the busiest VMAs
+		 * stay in the table whatever the order they were first seen.
+		 */
+		if (f->nr_vmas < MMSCOPE_FAULT_VMA_SLOTS) {
+			slot = &f->vmas[f->nr_vmas++];
+		} else {
+			slot = min;
+			f->other_vmas += slot->faults;
+		}
+		memset(slot, 0, sizeof(*slot));
 		slot->start = e->vma_start;
 		slot->end = vm_end;
 	}
-	if (slot) {
-		slot->faults++;
-		slot->cause[e->cause]++;
-	} else {
-		f->other_vmas++;
-	}
+	slot->faults++;
+	slot->cause[e->cause]++;
 	spin_unlock_irqrestore(&f->vma_lock, irqflags);
 }
 
