@@ -13,6 +13,8 @@
 #include <limits.h>
 #include <sched.h>
 #include <stddef.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <time.h>
@@ -36,6 +38,7 @@ _Static_assert(sizeof(struct mmscope_zone_rec) == MMSCOPE_ZONE_REC_SIZE_VER0, "z
 _Static_assert(sizeof(struct mmscope_buddy_rec) == MMSCOPE_BUDDY_REC_SIZE_VER0, "buddy");
 _Static_assert(sizeof(struct mmscope_lru_rec) == MMSCOPE_LRU_REC_SIZE_VER0, "lru");
 _Static_assert(sizeof(struct mmscope_phys_stat_rec) == MMSCOPE_PHYS_STAT_REC_SIZE_VER0, "stat");
+_Static_assert(sizeof(struct mmscope_slab_rec) == MMSCOPE_SLAB_REC_SIZE_VER0, "slab");
 
 static const char *const mt_names[MMSCOPE_MT_NR] = {
 	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate",
@@ -1032,6 +1035,555 @@ TEST_F(phys, lru_mglru_off_and_on)
 	ASSERT_EQ(0, write_str(path, strcmp(was, "0x0000") ? "y" : "n"));
 }
 
+/* ---- file LRU: page cache of a block-backed file ------------------------- */
+
+#define FILE_MIB	32
+#define FILE_PAGES	(FILE_MIB * 256)
+
+/* Module and vmstat LRU sums, one after the other. */
+static void lru_both(int fd, long long *m, long long *v)
+{
+	struct mmscope_lru_rec *r;
+	long n;
+
+	read_lru_vmstat(v);
+	n = lru_snap(fd, &r);
+	if (n > 0) {
+		lru_sum(r, n, m);
+		free(r);
+	} else {
+		memset(m, 0, sizeof(long long) * MMSCOPE_LRU_NR);
+	}
+}
+
+/* Scratch files: $MMSCOPE_TMP (the VM's tmpfs), $TMPDIR, /tmp. */
+static const char *scratch_dir(void)
+{
+	const char *d = getenv("MMSCOPE_TMP");
+
+	if (!d || !*d)
+		d = getenv("TMPDIR");
+	return d && *d ? d : "/tmp";
+}
+
+/* Page-sized reads: each one marks its page accessed (filemap_read()). */
+static int read_pages(const char *path)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+static int drop_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	fsync(fd);
+	ret = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	close(fd);
+	return ret;
+}
+
+static int mglru_on(void)
+{
+	char v[32];
+
+	return !read_str("/sys/kernel/mm/lru_gen/enabled", v, sizeof(v)) &&
+	       strcmp(v, "0x0000");
+}
+
+/*
+ * A file on ext2 over a loop device (not shmem, so its pages are file LRU
+ * pages): read it into the page cache, read it again, drop it.  Each step
+ * moves the file lists by about FILE_PAGES in the module and in vmstat.
+ */
+TEST_F(phys, lru_file_delta)
+{
+	char img[256], mnt[256], file[300], cmd[2048];
+	long long m[4][MMSCOPE_LRU_NR], v[4][MMSCOPE_LRU_NR];
+	const char *step[4] = { "start", "read", "re-read", "dropped" };
+	int s, mglru = mglru_on();
+
+	snprintf(img, sizeof(img), "%s/mmscope-phys-%d.img", scratch_dir(), getpid());
+	snprintf(mnt, sizeof(mnt), "%s/mmscope-phys-%d.mnt", scratch_dir(), getpid());
+	snprintf(file, sizeof(file), "%s/data", mnt);
+	snprintf(cmd, sizeof(cmd),
+		 "modprobe loop 2>/dev/null; truncate -s %dM %s && mkfs.ext2 -q -F %s >/dev/null 2>&1 && "
+		 "mkdir -p %s && mount -o loop %s %s 2>/dev/null && "
+		 "dd if=/dev/urandom of=%s bs=1M count=%d status=none",
+		 FILE_MIB + 8, img, img, mnt, img, mnt, file, FILE_MIB);
+	if (system(cmd)) {
+		snprintf(cmd, sizeof(cmd), "umount %s 2>/dev/null", mnt);
+		if (system(cmd)) {
+		}
+		rmdir(mnt);
+		unlink(img);
+		SKIP(return, "no loop-mounted ext2 in %s", scratch_dir());
+	}
+	ASSERT_EQ(0, drop_file(file));
+	lru_both(self->fd, m[0], v[0]);
+	ASSERT_EQ(0, read_pages(file));
+	lru_both(self->fd, m[1], v[1]);
+	ASSERT_EQ(0, read_pages(file));
+	lru_both(self->fd, m[2], v[2]);
+	ASSERT_EQ(0, drop_file(file));
+	lru_both(self->fd, m[3], v[3]);
+
+	for (s = 1; s < 4; s++) {
+		long long dmi = m[s][2] - m[s - 1][2], dma = m[s][3] - m[s - 1][3];
+		long long dvi = v[s][2] - v[s - 1][2], dva = v[s][3] - v[s - 1][3];
+
+		TH_LOG("%s (%s): inactive_file %+lld / %+lld, active_file %+lld / %+lld (module / vmstat)",
+		       step[s], mglru ? "mglru" : "classic", dmi, dvi, dma, dva);
+		/* the module moves with vmstat, list by list */
+		EXPECT_TRUE(llabs(dmi - dvi) <= PHYS_TOL_PAGES);
+		EXPECT_TRUE(llabs(dma - dva) <= PHYS_TOL_PAGES);
+	}
+	/* read: the file's pages arrive; dropped: they leave */
+	EXPECT_LE(FILE_PAGES * 9 / 10, (m[1][2] + m[1][3]) - (m[0][2] + m[0][3]));
+	EXPECT_LE(FILE_PAGES * 9 / 10, (m[2][2] + m[2][3]) - (m[3][2] + m[3][3]));
+	if (!mglru) {
+		/* classic: first read lands inactive, the second activates */
+		EXPECT_LE(FILE_PAGES * 8 / 10, m[1][2] - m[0][2]);
+		EXPECT_LE(FILE_PAGES * 8 / 10, m[2][3] - m[1][3]);
+		EXPECT_LE(FILE_PAGES * 8 / 10, m[1][2] - m[2][2]);
+	} else {
+		/* MGLRU: a read() re-access only bumps the folio's tier; the
+		 * pages stay in their generation until aging: no big move */
+		EXPECT_TRUE(llabs((m[2][2] + m[2][3]) - (m[1][2] + m[1][3])) <= PHYS_TOL_PAGES);
+	}
+	snprintf(cmd, sizeof(cmd), "umount %s", mnt);
+	EXPECT_EQ(0, system(cmd));
+	rmdir(mnt);
+	unlink(img);
+}
+
+/* ---- slab ---------------------------------------------------------------- */
+
+/* Figures of one cache; the tolerances below are in the cache's own units. */
+struct si {
+	char name[MMSCOPE_SLAB_NAME_LEN];
+	long long active, num, size, perslab, pages, aslabs, nslabs;
+};
+
+#define MAXSI 1024
+
+/* /proc/slabinfo, every cache in list order; returns the count or -1. */
+static int read_slabinfo(struct si *s, int max)
+{
+	FILE *f = fopen("/proc/slabinfo", "re");
+	char line[512];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f) && n < max) {
+		struct si *e = &s[n];
+
+		if (line[0] == '#' || !strncmp(line, "slabinfo", 8))
+			continue;
+		if (sscanf(line, "%63s %lld %lld %lld %lld %lld : tunables %*d %*d %*d : slabdata %lld %lld",
+			   e->name, &e->active, &e->num, &e->size, &e->perslab,
+			   &e->pages, &e->aslabs, &e->nslabs) == 8)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static const struct si *find_si(const struct si *s, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(s[i].name, name))
+			return &s[i];
+	return NULL;
+}
+
+static long slab_snap(int fd, struct mmscope_slab_rec **r)
+{
+	return phys_snap(fd, MMSCOPE_IOC_PHYS_SLAB, sizeof(**r), (void **)r);
+}
+
+static const struct mmscope_slab_rec *find_rec(const struct mmscope_slab_rec *r,
+					       long n, const char *name)
+{
+	long i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(r[i].name, name))
+			return &r[i];
+	return NULL;
+}
+
+#define SLAB_SKIP_MSG	"slab view off (load with scripts/mmscope-load for the slab layout)"
+
+static int slab_on(int fd)
+{
+	struct mmscope_phys_snap s;
+
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	s.rec_size = sizeof(struct mmscope_slab_rec);
+	return !ioctl(fd, MMSCOPE_IOC_PHYS_SLAB, &s);
+}
+
+/* A layout that was passed must have been accepted. */
+TEST_F(phys, slab_layout_given_is_accepted)
+{
+	char v[4096];
+
+	if (read_str("/sys/module/mmscope/parameters/slab_layout", v, sizeof(v)) ||
+	    !strcmp(v, "(null)"))
+		SKIP(return, "module loaded without slab_layout");
+	EXPECT_TRUE(slab_on(self->fd))
+		TH_LOG("slab_layout given but the view is off: see dmesg");
+}
+
+TEST_F(phys, slab_off_says_why)
+{
+	struct mmscope_slab_rec *r;
+	char line[256];
+	FILE *f;
+	int found = 0;
+
+	if (slab_on(self->fd))
+		SKIP(return, "slab view on");
+	f = fopen(PHYS_DIR "/slab", "re");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f))
+		found |= !strncmp(line, "# unavailable: ", 15);
+	fclose(f);
+	EXPECT_TRUE(found);
+	EXPECT_EQ(-ENODATA, slab_snap(self->fd, &r));
+}
+
+/*
+ * Every cache against slabinfo, bracketed.  Identity figures are exact; the
+ * counts may move between reads by whole slabs, so the bracket is widened by
+ * 2 slabs (2 x objperslab objects): one taken and given back between the
+ * reads, which a monotonic bracket cannot catch.
+ */
+TEST_F(phys, slab_matches_slabinfo)
+{
+	static struct si a[MAXSI], b[MAXSI];
+	struct mmscope_slab_rec *r;
+	int na, nb, bad = 0, matched = 0;
+	long n, i;
+
+	if (!slab_on(self->fd))
+		SKIP(return, SLAB_SKIP_MSG);
+	na = read_slabinfo(a, MAXSI);
+	n = slab_snap(self->fd, &r);
+	nb = read_slabinfo(b, MAXSI);
+	ASSERT_LT(0, na);
+	ASSERT_LT(0, n);
+	EXPECT_TRUE(in_bracket(na, n, nb, 0))
+		TH_LOG("caches: slabinfo %d, module %ld, slabinfo %d", na, n, nb);
+	for (i = 0; i < n; i++) {
+		const struct mmscope_slab_rec *m = &r[i];
+		const struct si *x = find_si(a, na, m->name), *y = find_si(b, nb, m->name);
+		long long tol = 2 * m->objs_per_slab, sum = 0;
+		unsigned int k;
+
+		if (!x || !y)
+			continue;	/* created or destroyed meanwhile */
+		matched++;
+		for (k = 0; k < MMSCOPE_SLAB_NODES; k++)
+			sum += m->node_partial[k];
+		if (m->size != x->size || m->objs_per_slab != x->perslab ||
+		    m->pages_per_slab != x->pages ||
+		    !in_bracket(x->active, m->active_objs, y->active, tol) ||
+		    !in_bracket(x->num, m->num_objs, y->num, tol) ||
+		    !in_bracket(x->nslabs, m->num_slabs, y->nslabs, 2) ||
+		    !in_bracket(x->aslabs, m->active_slabs, y->aslabs, 2) ||
+		    m->active_objs > m->num_objs || m->object_size > m->size ||
+		    (m->flags & MMSCOPE_SLAB_MISMATCH) ||
+		    (!(m->flags & MMSCOPE_SLAB_NODES_CUT) && sum != m->partial_slabs)) {
+			bad++;
+			TH_LOG("%s: slabinfo %lld/%lld/%lld, module %llu/%llu/%llu, slabinfo %lld/%lld/%lld (active/total/slabs); size %u/%lld perslab %u/%lld pages %u/%lld flags %x",
+			       m->name, x->active, x->num, x->nslabs, m->active_objs,
+			       m->num_objs, m->num_slabs, y->active, y->num, y->nslabs,
+			       m->size, x->size, m->objs_per_slab, x->perslab,
+			       m->pages_per_slab, x->pages, m->flags);
+		}
+	}
+	TH_LOG("%d caches matched slabinfo by name, %d outside the bracket", matched, bad);
+	EXPECT_LE(n * 9 / 10, matched);
+	EXPECT_EQ(0, bad);
+	free(r);
+}
+
+TEST_F(phys, slab_text_matches_ioctl)
+{
+	struct mmscope_slab_rec *r;
+	char line[1024], name[MMSCOPE_SLAB_NAME_LEN];
+	unsigned int size, osize, perslab, pages;
+	long n, i = 0;
+	FILE *f;
+
+	if (!slab_on(self->fd))
+		SKIP(return, SLAB_SKIP_MSG);
+	n = slab_snap(self->fd, &r);
+	ASSERT_LT(0, n);
+	f = fopen(PHYS_DIR "/slab", "re");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		const struct mmscope_slab_rec *m;
+
+		if (line[0] == '#')
+			continue;
+		ASSERT_EQ(5, sscanf(line, "%63s %u %u %u %u", name, &size, &osize,
+				    &perslab, &pages));
+		i++;
+		m = find_rec(r, n, name);
+		if (!m)
+			continue;
+		EXPECT_EQ(m->size, size);
+		EXPECT_EQ(m->object_size, osize);
+		EXPECT_EQ(m->objs_per_slab, perslab);
+		EXPECT_EQ(m->pages_per_slab, pages);
+	}
+	fclose(f);
+	EXPECT_TRUE(llabs(i - n) <= 2) TH_LOG("text %ld caches, ioctl %ld", i, n);
+	free(r);
+}
+
+/*
+ * The cache @name lives in: its own, or, when SLUB merged it into another,
+ * the one whose /sys/kernel/slab entry links to the same directory and whose
+ * name slabinfo shows.
+ */
+static int resolve_cache(const char *name, const struct si *s, int n,
+			 char *out, size_t len)
+{
+	char path[300], target[256], t2[256];
+	struct dirent *d;
+	ssize_t l;
+	DIR *dir;
+
+	if (find_si(s, n, name)) {
+		snprintf(out, len, "%s", name);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s", name);
+	l = readlink(path, target, sizeof(target) - 1);
+	if (l < 0)
+		return -1;
+	target[l] = 0;
+	dir = opendir("/sys/kernel/slab");
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir))) {
+		snprintf(path, sizeof(path), "/sys/kernel/slab/%s", d->d_name);
+		l = readlink(path, t2, sizeof(t2) - 1);
+		if (l < 0)
+			continue;
+		t2[l] = 0;
+		if (!strcmp(t2, target) && find_si(s, n, d->d_name)) {
+			snprintf(out, len, "%.*s", (int)len - 1, d->d_name);
+			closedir(dir);
+			return 0;
+		}
+	}
+	closedir(dir);
+	return -1;
+}
+
+/* Oracle, module, oracle: active objects of one cache. */
+struct slab_pt {
+	long long o1, m, o2, perslab;
+};
+
+static int slab_point(int fd, const char *cache, struct slab_pt *p)
+{
+	static struct si a[MAXSI], b[MAXSI];
+	const struct mmscope_slab_rec *m;
+	const struct si *x, *y;
+	struct mmscope_slab_rec *r;
+	int na, nb;
+	long n;
+
+	na = read_slabinfo(a, MAXSI);
+	n = slab_snap(fd, &r);
+	nb = read_slabinfo(b, MAXSI);
+	if (n <= 0)
+		return -1;
+	m = find_rec(r, n, cache);
+	x = find_si(a, na, cache);
+	y = find_si(b, nb, cache);
+	if (!m || !x || !y) {
+		free(r);
+		return -1;
+	}
+	p->o1 = x->active;
+	p->m = m->active_objs;
+	p->o2 = y->active;
+	p->perslab = m->objs_per_slab;
+	free(r);
+	return 0;
+}
+
+enum slab_load { LOAD_FILES, LOAD_TMPFS, LOAD_PIPES };
+
+#define SLAB_N	2048
+
+struct slab_work {
+	int fds[2 * SLAB_N];
+	int nfds;
+	char dir[PATH_MAX];
+	int files;
+};
+
+static int slab_load(enum slab_load kind, struct slab_work *w)
+{
+	char path[PATH_MAX + 32];
+	int i;
+
+	w->nfds = 0;
+	w->files = 0;
+	switch (kind) {
+	case LOAD_FILES:
+		for (i = 0; i < SLAB_N; i++) {
+			int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+			if (fd < 0)
+				return -errno;
+			w->fds[w->nfds++] = fd;
+		}
+		return 0;
+	case LOAD_TMPFS:
+		for (i = 0; i < SLAB_N; i++) {
+			int fd;
+
+			snprintf(path, sizeof(path), "%s/f%d", w->dir, i);
+			fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+			if (fd < 0)
+				return -errno;
+			close(fd);
+			w->files++;
+		}
+		return 0;
+	case LOAD_PIPES:
+		for (i = 0; i < SLAB_N; i++) {
+			if (pipe2(&w->fds[w->nfds], O_CLOEXEC))
+				return -errno;
+			w->nfds += 2;
+		}
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void slab_unload(struct slab_work *w)
+{
+	char path[PATH_MAX + 32];
+	int i;
+
+	for (i = 0; i < w->nfds; i++)
+		close(w->fds[i]);
+	for (i = 0; i < w->files; i++) {
+		snprintf(path, sizeof(path), "%s/f%d", w->dir, i);
+		unlink(path);
+	}
+	w->nfds = w->files = 0;
+}
+
+/*
+ * Per-CPU slabs make slabinfo's active count move in whole slabs: objects
+ * taken from a CPU's slab were already counted active, and the last slab
+ * counts whole.  So the move is N within (CPUs + 2) slabs' worth of
+ * objects, plus 1/16 of N for unrelated users of a shared cache.
+ */
+static long long slab_tol(long long perslab, long long n)
+{
+	return (get_nprocs() + 2) * perslab * 4 + n / 16;
+}
+
+static void slab_delta(struct __test_metadata *_metadata, int fd,
+		       enum slab_load kind, const char *const *caches,
+		       const long long *per_unit, int ncaches)
+{
+	static struct si s[MAXSI];
+	struct slab_pt p0[4], p1[4];
+	char real[4][MMSCOPE_SLAB_NAME_LEN];
+	struct slab_work *w;
+	struct rlimit rl = { 4 * SLAB_N + 64, 4 * SLAB_N + 64 };
+	int i, ns, err;
+
+	if (!slab_on(fd))
+		SKIP(return, SLAB_SKIP_MSG);
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	ns = read_slabinfo(s, MAXSI);
+	ASSERT_LT(0, ns);
+	for (i = 0; i < ncaches; i++)
+		ASSERT_EQ(0, resolve_cache(caches[i], s, ns, real[i], sizeof(real[i])))
+			TH_LOG("cache %s not found in slabinfo or /sys/kernel/slab", caches[i]);
+	w = calloc(1, sizeof(*w));
+	ASSERT_NE(NULL, w);
+	snprintf(w->dir, sizeof(w->dir), "/dev/shm/mmscope-slab-%d", getpid());
+	ASSERT_EQ(0, mkdir(w->dir, 0700));
+
+	for (i = 0; i < ncaches; i++)
+		ASSERT_EQ(0, slab_point(fd, real[i], &p0[i]));
+	err = slab_load(kind, w);
+	for (i = 0; i < ncaches && !err; i++)
+		ASSERT_EQ(0, slab_point(fd, real[i], &p1[i]));
+	slab_unload(w);
+	rmdir(w->dir);
+	free(w);
+	ASSERT_EQ(0, err) TH_LOG("load: %s", strerror(-err));
+
+	for (i = 0; i < ncaches; i++) {
+		long long want = per_unit[i] * SLAB_N, dm = p1[i].m - p0[i].m;
+		long long lo = p1[i].o1 - p0[i].o2, hi = p1[i].o2 - p0[i].o1;
+		long long tol = slab_tol(p1[i].perslab, want);
+
+		TH_LOG("%s (%s): module %+lld, slabinfo %+lld..%+lld, expected %+lld +- %lld",
+		       caches[i], real[i], dm, lo, hi, want, tol);
+		/* the module's move lies within slabinfo's (bracketed) */
+		EXPECT_TRUE(dm >= lo - 2 * p1[i].perslab && dm <= hi + 2 * p1[i].perslab);
+		/* and both moved by N */
+		EXPECT_TRUE(llabs(dm - want) <= tol);
+		EXPECT_TRUE(llabs((lo + hi) / 2 - want) <= tol);
+	}
+}
+
+TEST_F(phys, slab_delta_open_files)
+{
+	const char *const c[] = { "filp" };
+	const long long per[] = { 1 };
+
+	slab_delta(_metadata, self->fd, LOAD_FILES, c, per, 1);
+}
+
+TEST_F(phys, slab_delta_tmpfs_files)
+{
+	const char *const c[] = { "dentry", "shmem_inode_cache" };
+	const long long per[] = { 1, 1 };
+
+	slab_delta(_metadata, self->fd, LOAD_TMPFS, c, per, 2);
+}
+
+TEST_F(phys, slab_delta_pipes)
+{
+	/* each pipe: a pipefs inode, a dentry, two files */
+	const char *const c[] = { "inode_cache", "filp" };
+	const long long per[] = { 1, 2 };
+
+	slab_delta(_metadata, self->fd, LOAD_PIPES, c, per, 2);
+}
+
 /* ---- stats and stress ---------------------------------------------------- */
 
 static int read_all(const char *path)
@@ -1050,10 +1602,10 @@ static int read_all(const char *path)
 TEST_F(phys, stats_count_reads_and_bound_holds)
 {
 	struct mmscope_phys_stat_rec *s0, *s1;
-	const char *const files[] = { "zones", "buddy", "lru" };
+	const char *const files[] = { "zones", "buddy", "lru", "slab" };
 	long n, v;
 	pid_t pid;
-	int i, status;
+	int i, status, slab = slab_on(self->fd);
 
 	n = phys_snap(self->fd, MMSCOPE_IOC_PHYS_STATS, sizeof(*s0), (void **)&s0);
 	ASSERT_EQ(MMSCOPE_VIEW_NR, n);
@@ -1072,10 +1624,10 @@ TEST_F(phys, stats_count_reads_and_bound_holds)
 		}
 		_exit(0);
 	}
-	for (i = 0; i < 3 * 3; i++) {
+	for (i = 0; i < 4 * 3; i++) {
 		char path[128];
 
-		snprintf(path, sizeof(path), PHYS_DIR "/%s", files[i % 3]);
+		snprintf(path, sizeof(path), PHYS_DIR "/%s", files[i % 4]);
 		EXPECT_LT(0, read_all(path));
 	}
 	waitpid(pid, &status, 0);
@@ -1085,6 +1637,8 @@ TEST_F(phys, stats_count_reads_and_bound_holds)
 	ASSERT_EQ(MMSCOPE_VIEW_NR, n);
 	for (v = 0; v < n; v++) {
 		EXPECT_EQ(v, s1[v].view);
+		if (v == MMSCOPE_VIEW_SLAB && !slab)
+			continue;	/* off: never read */
 		EXPECT_LE(s0[v].reads + 3, s1[v].reads);
 		EXPECT_LT(0, s1[v].last_read_ns);
 		EXPECT_GE(s1[v].worst_read_ns, s1[v].last_read_ns);
@@ -1101,6 +1655,10 @@ TEST_F(phys, stats_count_reads_and_bound_holds)
 	EXPECT_LT(0, s1[MMSCOPE_VIEW_LRU].holds);
 	EXPECT_GE(MMSCOPE_BUDDY_CAP, s1[MMSCOPE_VIEW_BUDDY].max_hold_entries);
 	EXPECT_GE(MMSCOPE_LRU_WALK_CAP, s1[MMSCOPE_VIEW_LRU].max_hold_entries);
+	if (slab) {
+		EXPECT_LT(0, s1[MMSCOPE_VIEW_SLAB].holds);
+		EXPECT_GE(MMSCOPE_SLAB_PARTIAL_CAP, s1[MMSCOPE_VIEW_SLAB].max_hold_entries);
+	}
 	free(s0);
 	free(s1);
 }
@@ -1228,7 +1786,7 @@ TEST_F(phys, snap_bad_buffer)
 TEST_F(phys, every_view_rejects_small_records)
 {
 	const unsigned long cmds[] = { MMSCOPE_IOC_PHYS_BUDDY, MMSCOPE_IOC_PHYS_LRU,
-				       MMSCOPE_IOC_PHYS_STATS };
+				       MMSCOPE_IOC_PHYS_STATS, MMSCOPE_IOC_PHYS_SLAB };
 	struct mmscope_phys_snap s;
 	size_t i;
 
@@ -1243,7 +1801,7 @@ TEST_F(phys, every_view_rejects_small_records)
 
 TEST(files_have_headers)
 {
-	const char *const files[] = { "zones", "buddy", "lru", "stats" };
+	const char *const files[] = { "zones", "buddy", "lru", "stats", "slab" };
 	char path[128], line[256], want[64];
 	size_t i;
 

@@ -90,7 +90,8 @@ static const u64 mmscope_ioctls = BIT_ULL(_MMSCOPE_IOC_GET_API) |
 				  BIT_ULL(_MMSCOPE_IOC_PHYS_ZONES) |
 				  BIT_ULL(_MMSCOPE_IOC_PHYS_BUDDY) |
 				  BIT_ULL(_MMSCOPE_IOC_PHYS_LRU) |
-				  BIT_ULL(_MMSCOPE_IOC_PHYS_STATS);
+				  BIT_ULL(_MMSCOPE_IOC_PHYS_STATS) |
+				  BIT_ULL(_MMSCOPE_IOC_PHYS_SLAB);
 
 /* Per open file. */
 struct mmscope_file {
@@ -383,6 +384,8 @@ static long mmscope_ioctl(struct file *file, unsigned int cmd,
 		return mmscope_ioc_phys(MMSCOPE_VIEW_LRU, uarg);
 	case MMSCOPE_IOC_PHYS_STATS:
 		return mmscope_ioc_phys(MMSCOPE_VIEW_NR, uarg);
+	case MMSCOPE_IOC_PHYS_SLAB:
+		return mmscope_ioc_phys(MMSCOPE_VIEW_SLAB, uarg);
 	default:
 		return -ENOTTY;
 	}

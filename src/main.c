@@ -26,6 +26,7 @@ static int __init mmscope_init(void)
 {
 	int err;
 
+	mmscope_slab_init();	/* never fails: the slab view says why it is off */
 	err = mmscope_debugfs_init();
 	if (err)
 		return err;

@@ -212,5 +212,15 @@ typedef int (*mmscope_phys_emit_t)(void *ctx, const void *rec);
 int mmscope_phys_snapshot(unsigned int view, mmscope_phys_emit_t emit, void *ctx);
 long mmscope_ioc_phys(unsigned int view, void __user *uarg);
 void mmscope_phys_debugfs_init(struct dentry *root);
+struct mmscope_phys_pass;
+void mmscope_phys_hold_begin(struct mmscope_phys_pass *p);
+void mmscope_phys_hold_end(struct mmscope_phys_pass *p, u64 entries);
+int mmscope_phys_yield(void);
+
+/* slab.c: the slab caches, read through a layout given at load time. */
+void mmscope_slab_init(void);
+const char *mmscope_slab_unavailable(void);
+int mmscope_slab_snapshot(struct mmscope_phys_pass *p,
+			  mmscope_phys_emit_t emit, void *ctx);
 
 #endif /* _MMSCOPE_H */

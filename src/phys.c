@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mmscope - physical memory: zones, buddy free lists, LRU lists, and what
- * taking each of them cost.
+ * taking each of them cost.  The slab producer is in slab.c; its presenters
+ * are here with the others.
  *
  * Each producer makes one pass and hands every record (a uapi struct, the
  * one both presenters render) to an emit callback with no lock held, so the
@@ -49,7 +50,7 @@
 
 /* ---- what each pass cost ------------------------------------------------ */
 
-struct phys_pass {
+struct mmscope_phys_pass {
 	unsigned int view;
 	u64 start;		/* ktime_get_ns() at the start */
 	u64 hold_t0;		/* start of the current hold */
@@ -62,7 +63,7 @@ struct phys_pass {
 static DEFINE_SPINLOCK(phys_stats_lock);
 static struct mmscope_phys_stat_rec phys_stats[MMSCOPE_VIEW_NR];	/* phys_stats_lock */
 
-static void pass_begin(struct phys_pass *p, unsigned int view)
+static void pass_begin(struct mmscope_phys_pass *p, unsigned int view)
 {
 	memset(p, 0, sizeof(*p));
 	p->view = view;
@@ -70,13 +71,13 @@ static void pass_begin(struct phys_pass *p, unsigned int view)
 }
 
 /* Called right after the lock is taken. */
-static void hold_begin(struct phys_pass *p)
+static void hold_begin(struct mmscope_phys_pass *p)
 {
 	p->hold_t0 = ktime_get_ns();
 }
 
 /* Called right before the lock is dropped. */
-static void hold_end(struct phys_pass *p, u64 entries)
+static void hold_end(struct mmscope_phys_pass *p, u64 entries)
 {
 	u64 ns = ktime_get_ns() - p->hold_t0;
 
@@ -88,7 +89,7 @@ static void hold_end(struct phys_pass *p, u64 entries)
 	p->max_entries = max(p->max_entries, entries);
 }
 
-static void pass_end(struct phys_pass *p, int err)
+static void pass_end(struct mmscope_phys_pass *p, int err)
 {
 	u64 ns = ktime_get_ns() - p->start;
 	struct mmscope_phys_stat_rec *s = &phys_stats[p->view];
@@ -115,6 +116,22 @@ static int pass_yield(void)
 {
 	cond_resched();
 	return fatal_signal_pending(current) ? -EINTR : 0;
+}
+
+/* slab.c brackets its list_lock holds with these. */
+void mmscope_phys_hold_begin(struct mmscope_phys_pass *p)
+{
+	hold_begin(p);
+}
+
+void mmscope_phys_hold_end(struct mmscope_phys_pass *p, u64 entries)
+{
+	hold_end(p, entries);
+}
+
+int mmscope_phys_yield(void)
+{
+	return pass_yield();
 }
 
 /* ---- zones --------------------------------------------------------------- */
@@ -191,7 +208,7 @@ static void zone_fill(struct zone *zone, unsigned int nid, unsigned int zid,
 	}
 }
 
-static int phys_zones(struct phys_pass *p, mmscope_phys_emit_t emit, void *ctx)
+static int phys_zones(struct mmscope_phys_pass *p, mmscope_phys_emit_t emit, void *ctx)
 {
 	struct mmscope_zone_rec *r;
 	int nid, zid, err = 0;
@@ -287,7 +304,7 @@ static int buddy_pageblocks(struct zone *zone, struct mmscope_buddy_rec *r)
 	return 0;
 }
 
-static int buddy_zone(struct phys_pass *p, struct zone *zone,
+static int buddy_zone(struct mmscope_phys_pass *p, struct zone *zone,
 		      struct mmscope_buddy_rec *r)
 {
 	unsigned int order, mt;
@@ -326,7 +343,7 @@ static int buddy_zone(struct phys_pass *p, struct zone *zone,
 	return buddy_pageblocks(zone, r);
 }
 
-static int phys_buddy(struct phys_pass *p, mmscope_phys_emit_t emit, void *ctx)
+static int phys_buddy(struct mmscope_phys_pass *p, mmscope_phys_emit_t emit, void *ctx)
 {
 	struct mmscope_buddy_rec *r;
 	int nid, zid, err = 0;
@@ -437,7 +454,7 @@ static s64 lru_gen_size(mmscope_lru_gen_t *lrugen, int gen, int type)
 	return sum;
 }
 
-static void lru_fill(struct phys_pass *p, struct lruvec *lruvec,
+static void lru_fill(struct mmscope_phys_pass *p, struct lruvec *lruvec,
 		     struct mmscope_lru_rec *r)
 {
 	mmscope_lru_gen_t *lrugen = &lruvec->lrugen;
@@ -516,7 +533,7 @@ static void lru_fill(struct phys_pass *p, struct lruvec *lruvec,
 }
 
 /* One record per node of one memcg (NULL: memcg disabled, node lruvecs). */
-static int lru_memcg(struct phys_pass *p, struct mem_cgroup *memcg,
+static int lru_memcg(struct mmscope_phys_pass *p, struct mem_cgroup *memcg,
 		     struct mmscope_phys_lru *w, mmscope_phys_emit_t emit,
 		     void *ctx)
 {
@@ -549,7 +566,7 @@ static int lru_memcg(struct phys_pass *p, struct mem_cgroup *memcg,
 	return 0;
 }
 
-static int phys_lru(struct phys_pass *p, mmscope_phys_emit_t emit, void *ctx)
+static int phys_lru(struct mmscope_phys_pass *p, mmscope_phys_emit_t emit, void *ctx)
 {
 	struct cgroup_subsys_state *root, *pos = NULL, *next;
 	struct mmscope_phys_lru *w;
@@ -616,6 +633,7 @@ static const char *const view_names[MMSCOPE_VIEW_NR] = {
 	[MMSCOPE_VIEW_ZONES] = "zones",
 	[MMSCOPE_VIEW_BUDDY] = "buddy",
 	[MMSCOPE_VIEW_LRU] = "lru",
+	[MMSCOPE_VIEW_SLAB] = "slab",
 };
 
 /**
@@ -628,7 +646,7 @@ static const char *const view_names[MMSCOPE_VIEW_NR] = {
  */
 int mmscope_phys_snapshot(unsigned int view, mmscope_phys_emit_t emit, void *ctx)
 {
-	struct phys_pass p;
+	struct mmscope_phys_pass p;
 	int err;
 
 	if (view == MMSCOPE_VIEW_NR)
@@ -643,6 +661,9 @@ int mmscope_phys_snapshot(unsigned int view, mmscope_phys_emit_t emit, void *ctx
 		break;
 	case MMSCOPE_VIEW_LRU:
 		err = phys_lru(&p, emit, ctx);
+		break;
+	case MMSCOPE_VIEW_SLAB:
+		err = mmscope_slab_snapshot(&p, emit, ctx);
 		break;
 	default:
 		return -EINVAL;
@@ -660,6 +681,7 @@ static const struct {
 	[MMSCOPE_VIEW_ZONES] = { sizeof(struct mmscope_zone_rec), MMSCOPE_ZONE_REC_SIZE_VER0 },
 	[MMSCOPE_VIEW_BUDDY] = { sizeof(struct mmscope_buddy_rec), MMSCOPE_BUDDY_REC_SIZE_VER0 },
 	[MMSCOPE_VIEW_LRU] = { sizeof(struct mmscope_lru_rec), MMSCOPE_LRU_REC_SIZE_VER0 },
+	[MMSCOPE_VIEW_SLAB] = { sizeof(struct mmscope_slab_rec), MMSCOPE_SLAB_REC_SIZE_VER0 },
 	[MMSCOPE_VIEW_NR] = { sizeof(struct mmscope_phys_stat_rec), MMSCOPE_PHYS_STAT_REC_SIZE_VER0 },
 };
 
@@ -705,6 +727,7 @@ long mmscope_ioc_phys(unsigned int view, void __user *uarg)
 	BUILD_BUG_ON(sizeof(struct mmscope_zone_rec) != MMSCOPE_ZONE_REC_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct mmscope_buddy_rec) != MMSCOPE_BUDDY_REC_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct mmscope_lru_rec) != MMSCOPE_LRU_REC_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct mmscope_slab_rec) != MMSCOPE_SLAB_REC_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct mmscope_phys_stat_rec) != MMSCOPE_PHYS_STAT_REC_SIZE_VER0);
 	BUILD_BUG_ON(offsetof(struct mmscope_phys_lru, rec) != 0);
 
@@ -849,6 +872,37 @@ static int lru_show(struct seq_file *m, void *unused)
 	return mmscope_phys_snapshot(MMSCOPE_VIEW_LRU, lru_emit, m);
 }
 
+static int slab_emit(void *ctx, const void *rec)
+{
+	struct seq_file *m = ctx;
+	const struct mmscope_slab_rec *r = rec;
+	unsigned int i, nodes = min_t(unsigned int, nr_node_ids, MMSCOPE_SLAB_NODES);
+
+	seq_escape(m, r->name, " \t\n\\");
+	seq_printf(m, " %u %u %u %u %llu %llu %llu %llu %llu %llu %llu %d %#llx %x ",
+		   r->size, r->object_size, r->objs_per_slab, r->pages_per_slab,
+		   r->active_objs, r->num_objs, r->active_slabs, r->num_slabs,
+		   r->partial_slabs, r->partial_free, r->partial_walked,
+		   r->refcount, r->cache_flags, r->flags);
+	for (i = 0; i < nodes; i++)
+		seq_printf(m, "%s%llu", i ? "," : "", r->node_partial[i]);
+	seq_putc(m, '\n');
+	return 0;
+}
+
+static int slab_show(struct seq_file *m, void *unused)
+{
+	const char *why = mmscope_slab_unavailable();
+
+	mmscope_seq_header(m, "slab", 1,
+			   "name objsize object_size objperslab pagesperslab active_objs num_objs active_slabs num_slabs partial_slabs partial_free partial_walked refcount cache_flags(hex) flags(hex:1=estimated,2=nodes_cut,4=mismatch) node_partial(comma-separated,per node id)");
+	if (why) {
+		seq_printf(m, "# unavailable: %s\n", why);
+		return 0;
+	}
+	return mmscope_phys_snapshot(MMSCOPE_VIEW_SLAB, slab_emit, m);
+}
+
 static int stats_emit(void *ctx, const void *rec)
 {
 	struct seq_file *m = ctx;
@@ -886,6 +940,7 @@ PHYS_DEBUGFS_FOPS(zones, 16 * 1024);
 PHYS_DEBUGFS_FOPS(buddy, 32 * 1024);
 PHYS_DEBUGFS_FOPS(lru, 64 * 1024);
 PHYS_DEBUGFS_FOPS(stats, 4 * 1024);
+PHYS_DEBUGFS_FOPS(slab, 64 * 1024);
 
 void mmscope_phys_debugfs_init(struct dentry *root)
 {
@@ -894,4 +949,5 @@ void mmscope_phys_debugfs_init(struct dentry *root)
 	debugfs_create_file("buddy", 0400, root, NULL, &buddy_fops);
 	debugfs_create_file("lru", 0400, root, NULL, &lru_fops);
 	debugfs_create_file("stats", 0444, root, NULL, &stats_fops);
+	debugfs_create_file("slab", 0400, root, NULL, &slab_fops);
 }

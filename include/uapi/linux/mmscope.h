@@ -40,6 +40,7 @@ enum {
 	_MMSCOPE_IOC_PHYS_BUDDY = 0x21,
 	_MMSCOPE_IOC_PHYS_LRU = 0x22,
 	_MMSCOPE_IOC_PHYS_STATS = 0x23,
+	_MMSCOPE_IOC_PHYS_SLAB = 0x24,
 };
 
 /*
@@ -62,7 +63,8 @@ struct mmscope_api {
 /* Feature bits; a bit appears with the feature it names. */
 #define MMSCOPE_FEATURE_PROCESS_MEMORY	(1ULL << 0)	/* MM_SUMMARY, PT_WALK (ABI 1) */
 #define MMSCOPE_FEATURE_FAULTS		(1ULL << 1)	/* TRACK, FAULT_STATS, FAULT_STREAM (ABI 1) */
-#define MMSCOPE_FEATURE_PHYS_MEMORY	(1ULL << 2)	/* PHYS_ZONES, _BUDDY, _LRU, _STATS (ABI 1) */
+#define MMSCOPE_FEATURE_PHYS_MEMORY	(1ULL << 2)	/* PHYS_ZONES, _BUDDY, _LRU, _STATS,
+							 * _SLAB (ABI 1) */
 #define MMSCOPE_FEATURES_ALL	(MMSCOPE_FEATURE_PROCESS_MEMORY | MMSCOPE_FEATURE_FAULTS | \
 				 MMSCOPE_FEATURE_PHYS_MEMORY)
 
@@ -395,7 +397,8 @@ struct mmscope_fault_event {
  *
  * Errors: -EINVAL unknown flags, nonzero reserved fields, or rec_size not a
  * multiple of 8, below the record's SIZE_VER0 or above 4096; -EFAULT buf
- * not writable; -ENOMEM; -EINTR a fatal signal arrived during the pass.
+ * not writable; -ENOMEM; -EINTR a fatal signal arrived during the pass;
+ * -ENODATA (PHYS_SLAB only) the module was loaded without a valid slab layout.
  */
 struct mmscope_phys_snap {
 	__u32 size;		/* in: sizeof(struct mmscope_phys_snap) */
@@ -558,18 +561,74 @@ struct mmscope_lru_rec {
 };
 #define MMSCOPE_LRU_REC_SIZE_VER0	288
 
+/*
+ * MMSCOPE_IOC_PHYS_SLAB: one record per slab cache, in the order of the
+ * kernel's cache list (the order of /proc/slabinfo), with slabinfo's
+ * figures computed as the running kernel computes them.  The slab
+ * allocator's internals are private: the module reads them only when it was
+ * loaded with their layout (scripts/mmscope-load); otherwise -ENODATA.
+ * Caches are read in batches of MMSCOPE_SLAB_BATCH per slab_mutex hold; a
+ * cache created or destroyed between batches may be missed or seen twice
+ * (as slabinfo read in several chunks).
+ */
+#define MMSCOPE_SLAB_NAME_LEN	64
+#define MMSCOPE_SLAB_NODES	16	/* room in the per-node arrays */
+#define MMSCOPE_SLAB_BATCH	32	/* caches per slab_mutex hold */
+#define MMSCOPE_SLAB_PARTIAL_CAP 10000	/* partial slabs per node and hold */
+
+#define MMSCOPE_SLAB_ESTIMATED	(1U << 0)	/* a node had more partial slabs than
+						 * the cap: partial_free extrapolated from
+						 * the cap's worth at both ends of the list,
+						 * as 6.12's count_partial_free_approx() */
+#define MMSCOPE_SLAB_NODES_CUT	(1U << 1)	/* a node id >= MMSCOPE_SLAB_NODES:
+						 * node_*[] hold the first ones only */
+#define MMSCOPE_SLAB_MISMATCH	(1U << 2)	/* a partial slab did not point back at
+						 * its cache: walk stopped, figures
+						 * incomplete (layout wrong or list changing) */
+
+struct mmscope_slab_rec {
+	char name[MMSCOPE_SLAB_NAME_LEN];	/* NUL-terminated, cut to fit */
+	__u64 cache_flags;	/* kmem_cache.flags: the running kernel's SLAB_* bits */
+	__u32 size;		/* bytes per object slot, metadata included
+				 * (slabinfo's <objsize>) */
+	__u32 object_size;	/* bytes the cache's users asked for */
+	__u32 objs_per_slab;
+	__u32 pages_per_slab;
+	__s32 refcount;		/* kmem_cache_create() calls this cache answers:
+				 * above 1 when others were merged into it
+				 * (their names are the aliases in /sys/kernel/slab);
+				 * -1 for boot caches, never merged */
+	__u32 flags;		/* MMSCOPE_SLAB_* */
+	__u64 active_objs;	/* num_objs less the free objects on partial slabs,
+				 * as slabinfo (free objects of per-CPU slabs count
+				 * as active there too) */
+	__u64 num_objs;		/* objects in all slabs */
+	__u64 active_slabs;	/* = num_slabs, as slabinfo prints for SLUB */
+	__u64 num_slabs;
+	__u64 partial_slabs;	/* on the node partial lists, all nodes */
+	__u64 partial_free;	/* free objects in those (see ESTIMATED) */
+	__u64 partial_walked;	/* partial slabs visited to count them */
+	__u32 nr_nodes;		/* nodes with a kmem_cache_node */
+	__u32 __pad0;
+	__u64 node_partial[MMSCOPE_SLAB_NODES];	/* partial slabs per node id */
+	__u64 node_slabs[MMSCOPE_SLAB_NODES];	/* slabs per node id */
+	__u64 __reserved[4];	/* out: 0 */
+};
+#define MMSCOPE_SLAB_REC_SIZE_VER0	448
+
 /* mmscope_phys_stat_rec.view */
 enum mmscope_phys_view {
 	MMSCOPE_VIEW_ZONES,
 	MMSCOPE_VIEW_BUDDY,
 	MMSCOPE_VIEW_LRU,
+	MMSCOPE_VIEW_SLAB,
 	MMSCOPE_VIEW_NR,
 };
 
 /*
  * MMSCOPE_IOC_PHYS_STATS: one record per view: what taking it cost.  A
- * "hold" is one stretch with a lock held (zone->lock or lru_lock, with
- * interrupts off); zones takes no lock.  "last" is the read that finished
+ * "hold" is one stretch with a lock held (zone->lock, lru_lock or a slab
+ * node's list_lock, with interrupts off); zones takes no lock.  "last" is the read that finished
  * most recently, "worst" the maximum since the module was loaded.
  */
 struct mmscope_phys_stat_rec {
@@ -592,5 +651,6 @@ struct mmscope_phys_stat_rec {
 #define MMSCOPE_IOC_PHYS_BUDDY	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_PHYS_BUDDY, struct mmscope_phys_snap)
 #define MMSCOPE_IOC_PHYS_LRU	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_PHYS_LRU, struct mmscope_phys_snap)
 #define MMSCOPE_IOC_PHYS_STATS	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_PHYS_STATS, struct mmscope_phys_snap)
+#define MMSCOPE_IOC_PHYS_SLAB	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_PHYS_SLAB, struct mmscope_phys_snap)
 
 #endif /* _UAPI_LINUX_MMSCOPE_H */
