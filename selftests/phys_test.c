@@ -743,20 +743,24 @@ static long long oracle_free_pages(long long *order9)
 TEST_F(phys, delta_anon_populate_and_free)
 {
 	const size_t bytes = 64UL << 20;
-	long long m0, o0, m1, o1, m2, o2, p1, p2, want = bytes / 4096;
+	long long m0, o0, m1, o1, m2, o2, p0, p1, p2, want = bytes / 4096;
 	char *p;
 
+	p0 = oracle_free_and_pcp();
 	o0 = oracle_free_pages(NULL);
 	m0 = module_free_pages(self->fd, NULL);
 	p = populate(bytes, 0);
 	ASSERT_NE(NULL, p);
 	p1 = oracle_free_and_pcp();
-	ASSERT_NE(NULL, p);
 	o1 = oracle_free_pages(NULL);
 	m1 = module_free_pages(self->fd, NULL);
-	/* both see about 16384 pages go, and the same number */
-	EXPECT_LE(want * 9 / 10, o0 - o1);
-	EXPECT_LE(want * 9 / 10, m0 - m1);
+	/*
+	 * About 16384 pages go, partly from the per-CPU lists, which are not
+	 * counted free: free + per-CPU pages drop by them; the module sees
+	 * the same change of free pages as zoneinfo.
+	 */
+	EXPECT_LE(want * 9 / 10, p0 - p1)
+		TH_LOG("free+pcp dropped by %lld, free by %lld", p0 - p1, o0 - o1);
 	EXPECT_TRUE(llabs((m0 - m1) - (o0 - o1)) <= PHYS_TOL_PAGES)
 		TH_LOG("module delta %lld, zoneinfo delta %lld", m0 - m1, o0 - o1);
 	munmap(p, bytes);
