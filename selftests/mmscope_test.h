@@ -14,6 +14,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/swap.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -502,5 +505,215 @@ static inline int mmscope_holder_stop(struct mmscope_holder *h)
 	h->pid = 0;
 	return status;
 }
+
+/* ---- scratch storage and system knobs (shared by the fault tests) -------- */
+
+/* Where tests put scratch files: $MMSCOPE_TMP (the VM's tmpfs), $TMPDIR, /tmp. */
+static inline const char *mmscope_tmpdir(void)
+{
+	const char *d = getenv("MMSCOPE_TMP");
+
+	if (!d || !*d)
+		d = getenv("TMPDIR");
+	return d && *d ? d : "/tmp";
+}
+
+/*
+ * Read a one-line knob (sysfs, procfs, debugfs) into @old, then write @val.
+ * For "[a] b c" selector files (THP "enabled") @old gets the bracketed word.
+ * Returns 0 or -errno; @old is left empty when the read failed.
+ */
+static inline int mmscope_knob_set(const char *path, const char *val,
+				   char *old, size_t len)
+{
+	char line[256], *l, *r;
+
+	old[0] = 0;
+	if (mmscope_read_line(path, line, sizeof(line)))
+		return -ENOENT;
+	l = strchr(line, '[');
+	r = l ? strchr(l, ']') : NULL;
+	if (l && r) {
+		*r = 0;
+		snprintf(old, len, "%.*s", (int)len - 1, l + 1);
+	} else {
+		snprintf(old, len, "%.*s", (int)len - 1, line);
+	}
+	return mmscope_write_file(path, val);
+}
+
+/*
+ * A scratch ext2 on a loop device: page cache that is neither shmem nor 9p,
+ * read from a block device.  mount -o loop sets autoclear, so unmounting
+ * frees the loop device.
+ */
+struct mmscope_disk {
+	char img[256], mnt[256];
+	int mounted;
+	dev_t dev;		/* st_dev of the mount: the loop device */
+};
+
+/* Returns 0, or -1 with the reason in @why. */
+static inline int mmscope_disk_setup(struct mmscope_disk *d, const char *tag,
+				     int size_mb, char *why, size_t why_len)
+{
+	char cmd[1536];
+	struct stat st;
+
+	snprintf(d->img, sizeof(d->img), "%s/mmscope-%s-%d.img", mmscope_tmpdir(), tag, getpid());
+	snprintf(d->mnt, sizeof(d->mnt), "%s/mmscope-%s-%d.mnt", mmscope_tmpdir(), tag, getpid());
+	snprintf(cmd, sizeof(cmd),
+		 "modprobe loop 2>/dev/null; truncate -s %dM %s && mkfs.ext2 -q -F %s >/dev/null 2>&1 && "
+		 "mkdir -p %s && mount -o loop %s %s 2>/dev/null",
+		 size_mb, d->img, d->img, d->mnt, d->img, d->mnt);
+	if (system(cmd)) {
+		snprintf(why, why_len, "no block-backed filesystem (loop + ext2 on %s failed)",
+			 mmscope_tmpdir());
+		unlink(d->img);
+		rmdir(d->mnt);
+		d->img[0] = 0;
+		return -1;
+	}
+	d->mounted = 1;
+	if (stat(d->mnt, &st) || major(st.st_dev) == 0) {
+		snprintf(why, why_len, "scratch mount %.200s is not on a block device", d->mnt);
+		return -1;
+	}
+	d->dev = st.st_dev;
+	return 0;
+}
+
+static inline void mmscope_disk_teardown(struct mmscope_disk *d)
+{
+	char cmd[300];
+
+	if (d->mounted) {
+		snprintf(cmd, sizeof(cmd), "umount %s", d->mnt);
+		if (system(cmd))
+			fprintf(stderr, "# cannot unmount %s\n", d->mnt);
+		d->mounted = 0;
+	}
+	if (d->img[0]) {
+		rmdir(d->mnt);
+		unlink(d->img);
+		d->img[0] = 0;
+	}
+}
+
+/* /sys path of a queue attribute of the disk's block device. */
+static inline void mmscope_disk_queue_path(const struct mmscope_disk *d,
+					   const char *attr, char *buf, size_t len)
+{
+	snprintf(buf, len, "/sys/dev/block/%u:%u/queue/%s",
+		 major(d->dev), minor(d->dev), attr);
+}
+
+/* zram0 as the only swap device, for swap-in tests. */
+#define MMSCOPE_ZRAM_DEV	"/dev/zram0"
+#define MMSCOPE_ZRAM_SYS	"/sys/block/zram0"
+
+struct mmscope_swap {
+	int on;
+	int zram_loaded_by_us;
+};
+
+/* Returns 0, or -1 with the reason in @why. */
+static inline int mmscope_zram_swap_on(struct mmscope_swap *s, char *why, size_t why_len)
+{
+	char buf[64];
+
+	s->zram_loaded_by_us = access("/sys/module/zram", F_OK) != 0;
+	if (system("modprobe zram 2>/dev/null") || access(MMSCOPE_ZRAM_SYS, F_OK)) {
+		snprintf(why, why_len, "no zram: cannot set up swap");
+		return -1;
+	}
+	if (!mmscope_read_line(MMSCOPE_ZRAM_SYS "/disksize", buf, sizeof(buf)) && atoll(buf)) {
+		snprintf(why, why_len, "%s is in use by someone else", MMSCOPE_ZRAM_DEV);
+		s->zram_loaded_by_us = 0;
+		return -1;
+	}
+	if (mmscope_write_file(MMSCOPE_ZRAM_SYS "/disksize", "256M") ||
+	    system("mkswap " MMSCOPE_ZRAM_DEV " >/dev/null 2>&1")) {
+		snprintf(why, why_len, "cannot make %s a swap device", MMSCOPE_ZRAM_DEV);
+		mmscope_write_file(MMSCOPE_ZRAM_SYS "/reset", "1");
+		return -1;
+	}
+	if (swapon(MMSCOPE_ZRAM_DEV, 0)) {
+		snprintf(why, why_len, "swapon %s: %s", MMSCOPE_ZRAM_DEV, strerror(errno));
+		mmscope_write_file(MMSCOPE_ZRAM_SYS "/reset", "1");
+		return -1;
+	}
+	s->on = 1;
+	return 0;
+}
+
+static inline void mmscope_zram_swap_off(struct mmscope_swap *s)
+{
+	if (s->on) {
+		if (swapoff(MMSCOPE_ZRAM_DEV))
+			fprintf(stderr, "# swapoff %s: %s\n", MMSCOPE_ZRAM_DEV, strerror(errno));
+		mmscope_write_file(MMSCOPE_ZRAM_SYS "/reset", "1");
+		s->on = 0;
+	}
+	if (s->zram_loaded_by_us && system("modprobe -r zram 2>/dev/null"))
+		fprintf(stderr, "# cannot unload zram\n");
+	s->zram_loaded_by_us = 0;
+}
+
+/* ---- faults: the device side --------------------------------------------- */
+
+/* Whether the module behind @fd offers TRACK, FAULT_STATS and FAULT_STREAM. */
+static inline int mmscope_has_faults(int fd)
+{
+	struct mmscope_api api;
+
+	memset(&api, 0, sizeof(api));
+	api.size = sizeof(api);
+	if (ioctl(fd, MMSCOPE_IOC_GET_API, &api))
+		return 0;
+	return (api.features & MMSCOPE_FEATURE_FAULTS) &&
+	       (api.ioctls & (1ULL << _MMSCOPE_IOC_TRACK)) &&
+	       (api.ioctls & (1ULL << _MMSCOPE_IOC_FAULT_STATS)) &&
+	       (api.ioctls & (1ULL << _MMSCOPE_IOC_FAULT_STREAM));
+}
+
+/* MMSCOPE_IOC_TRACK; 0 or -errno. */
+static inline int mmscope_track_ioc(int fd, pid_t pid, __u32 flags)
+{
+	struct mmscope_track t;
+
+	memset(&t, 0, sizeof(t));
+	t.size = sizeof(t);
+	t.flags = flags;
+	t.pid = pid;
+	return ioctl(fd, MMSCOPE_IOC_TRACK, &t) ? -errno : 0;
+}
+
+/* MMSCOPE_IOC_FAULT_STATS of tracked @pid (0: self); 0 or -errno. */
+static inline int mmscope_fault_stats(int fd, pid_t pid, struct mmscope_fault_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->size = sizeof(*s);
+	s->pid = pid;
+	return ioctl(fd, MMSCOPE_IOC_FAULT_STATS, s) ? -errno : 0;
+}
+
+/* MMSCOPE_IOC_FAULT_STREAM on @fd; 0 or -errno, *@out filled if non-NULL. */
+static inline int mmscope_fault_stream(int fd, pid_t pid, __u32 ring_records,
+				       struct mmscope_fault_stream *out)
+{
+	struct mmscope_fault_stream a;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.pid = pid;
+	a.ring_records = ring_records;
+	if (ioctl(fd, MMSCOPE_IOC_FAULT_STREAM, &a))
+		return -errno;
+	if (out)
+		*out = a;
+	return 0;
+}
+
 
 #endif /* _MMSCOPE_TEST_H */
