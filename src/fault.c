@@ -217,12 +217,18 @@ static u8 fault_result(vm_fault_t ret, unsigned int flags)
 	return MMSCOPE_RESULT_MINOR;
 }
 
+/*
+ * A retried attempt gets the cause of the work it did or started: the first
+ * attempt of a cache miss reads the page, drops mmap_lock and returns
+ * VM_FAULT_RETRY | VM_FAULT_MAJOR, so "major" here is the raw bit (or an
+ * attempt already tried), not the result class.
+ */
 static u8 fault_cause(const struct fault_ctx *c, const struct pt_state *after,
-		      u8 result)
+		      u8 result, vm_fault_t ret)
 {
 	const struct pt_state *b = &c->before;
 	bool write = c->access == MMSCOPE_ACCESS_WRITE;
-	bool major = result == MMSCOPE_RESULT_MAJOR;
+	bool major = (ret & VM_FAULT_MAJOR) || (c->flags & FAULT_FLAG_TRIED);
 
 	if (result != MMSCOPE_RESULT_MINOR && result != MMSCOPE_RESULT_MAJOR &&
 	    result != MMSCOPE_RESULT_RETRY)
@@ -268,8 +274,11 @@ static u8 fault_cause(const struct fault_ctx *c, const struct pt_state *after,
 		return major ? MMSCOPE_CAUSE_CACHE_MISS : MMSCOPE_CAUSE_CACHE_HIT;
 	}
 	if ((b->st == ST_RO || b->st == ST_ZERO) && write) {
-		if (after->st == ST_NONE)
-			return MMSCOPE_CAUSE_OTHER;	/* retried before it resolved */
+		/* retried before it resolved: neither a copy nor a reuse yet */
+		if (after->st == ST_NONE ||
+		    (result == MMSCOPE_RESULT_RETRY && after->st == b->st &&
+		     after->pfn == b->pfn))
+			return MMSCOPE_CAUSE_OTHER;
 		return after->pfn != b->pfn ? MMSCOPE_CAUSE_COW_COPY
 					    : MMSCOPE_CAUSE_WP_REUSE;
 	}
@@ -332,7 +341,7 @@ static int hmf_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (c->memory != MMSCOPE_MEM_HUGETLB)
 		read_state(c->mm, c->address, c->vm_start, c->vm_end,
 			   c->count_window, &after);
-	e.cause = fault_cause(c, &after, e.result);
+	e.cause = fault_cause(c, &after, e.result, ret);
 	if (e.cause == MMSCOPE_CAUSE_CACHE_HIT && c->count_window &&
 	    after.present > c->before.present + 1)
 		e.faultaround = after.present - c->before.present - 1;
