@@ -1958,4 +1958,88 @@ TEST_F(inval, read_nonblock_empty)
 	close(fd);
 }
 
+/*
+ * Fork a child that writes the @n pages at @p (COW copies of the parent's),
+ * sends its whole getrusage() over @rep and waits for a byte on @go.
+ */
+static pid_t fork_writer(char *p, size_t n, int go, int rep)
+{
+	pid_t pid = fork();
+	struct rusage ru;
+	char c;
+
+	if (pid)
+		return pid;
+	touch_write(p, n, PG);
+	getrusage(RUSAGE_SELF, &ru);	/* a new process starts at 0 */
+	if (write(rep, &ru, sizeof(ru)) != sizeof(ru))
+		_exit(1);
+	while (read(go, &c, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+/* MMSCOPE_TRACK_CHILDREN: a child counts from its very first fault. */
+TEST_F(fault, children_tracked_when_asked)
+{
+	struct mmscope_fault_stats *s = &st1;
+	int go[2], rep[2], i, ret = -1;
+	struct rusage ru;
+	char *p = map_anon(N), c = 0;
+	pid_t child;
+
+	SKIP_IF_UNSET_UP();
+	ASSERT_NE(NULL, p);
+	touch_write(p, N, PG);
+	ASSERT_EQ(0, mmscope_track_ioc(self->fd, 0, MMSCOPE_TRACK_REMOVE));
+	ASSERT_EQ(0, mmscope_track_ioc(self->fd, 0, MMSCOPE_TRACK_CHILDREN));
+	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(rep, O_CLOEXEC));
+	child = fork_writer(p, N, go[0], rep[1]);
+	ASSERT_LT(0, child);
+	self->child = child;
+	ASSERT_EQ(sizeof(ru), read(rep[0], &ru, sizeof(ru)));
+	/* its entry was counting from fork; it is listed by a work item */
+	for (i = 0; i < 50 && (ret = mmscope_fault_stats(self->fd, child, s)); i++)
+		usleep(100000);
+	ASSERT_EQ(0, ret);
+	self->child_tracked = 1;
+	EXPECT_EQ((unsigned long long)(ru.ru_minflt + ru.ru_majflt),
+		  s->result[MMSCOPE_RESULT_MINOR] + s->result[MMSCOPE_RESULT_MAJOR]);
+	EXPECT_LE(N, s->cause[MMSCOPE_CAUSE_COW_COPY]);
+	EXPECT_GE(N + 8, s->cause[MMSCOPE_CAUSE_COW_COPY]);	/* + its stack */
+	TH_LOG("child: %llu faults, %llu COW copies, rusage %ld",
+	       s->total, s->cause[MMSCOPE_CAUSE_COW_COPY], ru.ru_minflt + ru.ru_majflt);
+	ASSERT_EQ(1, write(go[1], &c, 1));
+	waitpid(child, NULL, 0);
+	self->child = 0;
+	close(go[0]); close(go[1]); close(rep[0]); close(rep[1]);
+}
+
+TEST_F(fault, children_not_tracked_unless_asked)
+{
+	int go[2], rep[2];
+	char path[96], *p = map_anon(N), c = 0;
+	struct rusage ru;
+	pid_t child;
+
+	SKIP_IF_UNSET_UP();
+	ASSERT_NE(NULL, p);
+	touch_write(p, N, PG);
+	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(rep, O_CLOEXEC));
+	child = fork_writer(p, N, go[0], rep[1]);
+	ASSERT_LT(0, child);
+	self->child = child;
+	ASSERT_EQ(sizeof(ru), read(rep[0], &ru, sizeof(ru)));
+	usleep(300000);
+	EXPECT_EQ(-ENOENT, mmscope_fault_stats(self->fd, child, &st1));
+	snprintf(path, sizeof(path), "/sys/kernel/debug/mmscope/tasks/%d", child);
+	EXPECT_NE(0, access(path, F_OK));
+	ASSERT_EQ(1, write(go[1], &c, 1));
+	waitpid(child, NULL, 0);
+	self->child = 0;
+	close(go[0]); close(go[1]); close(rep[0]); close(rep[1]);
+}
+
 TEST_HARNESS_MAIN
