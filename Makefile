@@ -8,6 +8,7 @@
 #   make selftests       build the kselftest programs
 #   make check           install what is missing, build, run the suite on the matrix
 #   make demo            install what is missing, show mmscope in the test VM
+#   make bench           benchmark against /proc, pagemap and bpftrace on the matrix
 #   make setup           install the dependencies (Debian 12, root)
 #   make clean
 
@@ -25,7 +26,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 MOD_DIR := $(B)/mod/$(KVER)
 SOURCES := Kbuild $(wildcard src/*.c src/*.h include/uapi/linux/*.h)
 
-.PHONY: all module modules selftests check demo setup clean
+.PHONY: all module modules selftests check demo bench setup clean
 all: module
 
 # Each kernel gets its own copy of the sources, so objects built for one
@@ -53,6 +54,9 @@ check:
 
 demo:
 	scripts/demo
+
+bench:
+	scripts/bench
 
 clean:
 	rm -rf $(B)/mod $(B)/selftests $(B)/vm
