@@ -639,8 +639,12 @@ static void reader_push(struct mmscope_reader *r, const struct mmscope_fault_eve
 		wake = true;
 	}
 	spin_unlock_irqrestore(&r->lock, irqflags);
-	/* Not wake_up() here: the signal probe runs under siglock. */
-	if (wake)
+	/*
+	 * Not wake_up() here: the signal probe runs under siglock.  And only
+	 * when someone waits: an irq_work is a self-IPI, and a reader that
+	 * keeps up is not asleep.
+	 */
+	if (wake && wq_has_sleeper(&r->wq))
 		irq_work_queue(&r->wake);
 }
 

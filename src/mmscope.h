@@ -74,6 +74,9 @@ struct mmscope_walk {
 };
 
 int mmscope_walk(struct mmscope_walk *w, unsigned long start, unsigned long end);
+/* The hot ->leaf() visitors, called directly rather than through retpolines. */
+int mmscope_summary_leaf(struct mmscope_walk *w, const struct mmscope_leaf *l);
+int mmscope_sink_leaf(struct mmscope_walk *w, const struct mmscope_leaf *l);
 int mmscope_walk_locked(struct mmscope_walk *w, unsigned long start,
 			unsigned long end);
 void mmscope_leaf_to_rec(const struct mmscope_leaf *l, bool show_pfn,

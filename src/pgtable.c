@@ -31,6 +31,7 @@
  * Concurrent change is expected (the target runs): each leaf is consistent
  * under its lock, a walk as a whole is not a snapshot.
  */
+#include <linux/indirect_call_wrapper.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/page_idle.h>
@@ -108,12 +109,14 @@ static void leaf_set_swap(struct mmscope_leaf *l, swp_entry_t entry,
 static void leaf_from_pte(struct mmscope_leaf *l, struct vm_area_struct *vma,
 			  unsigned long addr, pte_t pte)
 {
-	memset(l, 0, sizeof(*l));
-	l->vma = vma;
-	l->addr = addr;
-	l->nr = 1;
-	l->level = MMSCOPE_LEVEL_PTE;
-	l->entry = pte_val(pte);
+	/* every field, without a memset: this runs once per PTE */
+	*l = (struct mmscope_leaf) {
+		.vma = vma,
+		.addr = addr,
+		.nr = 1,
+		.level = MMSCOPE_LEVEL_PTE,
+		.entry = pte_val(pte),
+	};
 	if (!pte_present(pte)) {
 		leaf_set_swap(l, pte_to_swp_entry(pte), 0, true);
 		return;
@@ -176,7 +179,9 @@ static void leaf_from_huge(struct mmscope_leaf *l, struct vm_area_struct *vma,
 
 static int visit(struct mmscope_walk *w, const struct mmscope_leaf *l)
 {
-	int ret = w->ops->leaf(w, l);
+	/* once per PTE: a direct call for the two visitors that walk the most */
+	int ret = INDIRECT_CALL_2(w->ops->leaf, mmscope_summary_leaf,
+				  mmscope_sink_leaf, w, l);
 
 	if (ret == MMSCOPE_LEAF_STOP)
 		w->next = l->addr;

@@ -136,7 +136,7 @@ static void mss_account(struct mss *m, const struct mmscope_leaf *l,
 	}
 }
 
-static int summary_leaf(struct mmscope_walk *w, const struct mmscope_leaf *l)
+int mmscope_summary_leaf(struct mmscope_walk *w, const struct mmscope_leaf *l)
 {
 	struct mss *m = w->priv;
 	unsigned long size = l->nr << PAGE_SHIFT;
@@ -186,7 +186,7 @@ static void summary_vma(struct mmscope_walk *w, struct vm_area_struct *vma)
 }
 
 static const struct mmscope_walk_ops summary_ops = {
-	.leaf = summary_leaf,
+	.leaf = mmscope_summary_leaf,
 	.vma = summary_vma,
 };
 
@@ -246,8 +246,12 @@ int mmscope_mm_summary(struct mm_struct *mm, struct mmscope_mm_summary *s)
 
 /* ---- page-table records, delivered in bounded chunks ---- */
 
-/* Records filled under locks before the presenter copies them out. */
-#define MMSCOPE_REC_CHUNK	64
+/*
+ * Records filled under locks before the presenter copies them out: one PTE
+ * table's worth, so mmap_lock is retaken about once per 2 MiB walked (as
+ * pagemap does); a fixed 28 KiB, from kvmalloc so never a high order.
+ */
+#define MMSCOPE_REC_CHUNK	512
 
 static bool rec_extends(const struct mmscope_pt_rec *a,
 			const struct mmscope_pt_rec *b)
@@ -264,7 +268,7 @@ static bool rec_extends(const struct mmscope_pt_rec *a,
  * extends it (runs) and whether the reader has room for another one, so a
  * walk resumed at walk_end continues exactly where an unbroken walk would.
  */
-static int sink_leaf(struct mmscope_walk *w, const struct mmscope_leaf *l)
+int mmscope_sink_leaf(struct mmscope_walk *w, const struct mmscope_leaf *l)
 {
 	struct mmscope_rec_sink *s = w->priv;
 	struct mmscope_pt_rec r;
@@ -303,7 +307,7 @@ static int sink_yield(struct mmscope_walk *w)
 }
 
 static const struct mmscope_walk_ops sink_ops = {
-	.leaf = sink_leaf,
+	.leaf = mmscope_sink_leaf,
 	.yield = sink_yield,
 };
 
@@ -328,7 +332,7 @@ int mmscope_pt_records(struct mm_struct *mm, unsigned long start,
 	};
 	int ret, i;
 
-	s->kbuf = kmalloc_array(MMSCOPE_REC_CHUNK, sizeof(*s->kbuf), GFP_KERNEL);
+	s->kbuf = kvmalloc_array(MMSCOPE_REC_CHUNK, sizeof(*s->kbuf), GFP_KERNEL);
 	if (!s->kbuf)
 		return -ENOMEM;
 	s->kcount = 0;
@@ -347,7 +351,7 @@ int mmscope_pt_records(struct mm_struct *mm, unsigned long start,
 	*tables = 0;
 	for (i = 0; i < 5; i++)
 		*tables += w.tables[i];
-	kfree(s->kbuf);
+	kvfree(s->kbuf);
 	s->kbuf = NULL;
 	return ret;
 }
