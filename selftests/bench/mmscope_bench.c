@@ -203,7 +203,7 @@ static void print_row(const struct row *r)
 	else
 		printf("|||");
 	if (r->has_ratio)
-		printf("%.4f|", r->ratio);
+		printf("%.4g|", r->ratio);
 	else
 		printf("|");
 	printf("%s|%s|%s\n", r->goal, r->met < 0 ? "-" : r->met ? "yes" : "NO", r->note);
