@@ -30,7 +30,6 @@
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/hugetlb.h>
-#include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/sched/mm.h>
@@ -151,7 +150,7 @@ static const char *const pt_level_names[] = { "Pte", "Pmd", "Pud", "P4d", "Pgd" 
 static int task_summary_show(struct seq_file *m, void *unused)
 {
 	struct mmscope_task *t = m->private;
-	struct mm_struct *mm = mmscope_task_get_mm(t);
+	struct mm_struct *mm = mmscope_pid_get_mm(t->pid);
 	const struct mmscope_mm_summary *s = &t->last;
 	int err = 0, i;
 
@@ -216,8 +215,7 @@ static const char *vma_kind(struct vm_area_struct *vma)
 	if (vma->vm_flags & (VM_PFNMAP | VM_IO))
 		return "special";
 	if (vma->vm_file)
-		return file_inode(vma->vm_file)->i_sb->s_magic == TMPFS_MAGIC ?
-		       "shmem" : "file";
+		return mmscope_vma_is_shmem(vma) ? "shmem" : "file";
 	if (vma->vm_ops)
 		return "special";	/* [vdso], [vvar] and other special maps */
 	if (vma->vm_start <= mm->brk && vma->vm_end >= mm->start_brk)
@@ -287,7 +285,7 @@ static void vma_show(struct seq_file *m, struct vm_area_struct *vma,
 static int task_vmas_show(struct seq_file *m, void *unused)
 {
 	struct mmscope_task *t = m->private;
-	struct mm_struct *mm = mmscope_task_get_mm(t);
+	struct mm_struct *mm = mmscope_pid_get_mm(t->pid);
 	struct vm_area_struct *vma;
 	int err = 0;
 
@@ -493,7 +491,7 @@ static const struct seq_operations pt_seq_ops = {
 static int task_pagetable_open(struct inode *inode, struct file *file)
 {
 	struct mmscope_task *t = inode->i_private;
-	struct mm_struct *mm = mmscope_task_get_mm(t);
+	struct mm_struct *mm = mmscope_pid_get_mm(t->pid);
 	struct pt_iter *it;
 
 	if (!mm)
@@ -583,6 +581,7 @@ static int task_faults_show(struct seq_file *m, void *unused)
 	faults_axis(m, "cause", cause_names, s->cause, MMSCOPE_NR_CAUSES);
 	seq_printf(m, "faultaround_pages %llu\nmissed %llu\nother_vmas %llu\n",
 		   s->faultaround_pages, s->missed, s->other_vmas);
+	seq_printf(m, "children_dropped %lu\n", mmscope_children_dropped());
 	for (i = 0; i < s->nr_vmas; i++) {
 		const struct mmscope_fault_vma *v = &s->vmas[i];
 

@@ -33,7 +33,6 @@
 
 #include <linux/hugetlb.h>
 #include <linux/kprobes.h>
-#include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/pid.h>
 #include <linux/poll.h>
@@ -196,8 +195,7 @@ static u8 vma_memory(struct vm_area_struct *vma)
 	if (vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP | VM_IO))
 		return MMSCOPE_MEM_SPECIAL;
 	if (vma->vm_file)
-		return file_inode(vma->vm_file)->i_sb->s_magic == TMPFS_MAGIC ?
-		       MMSCOPE_MEM_SHMEM : MMSCOPE_MEM_FILE;
+		return mmscope_vma_is_shmem(vma) ? MMSCOPE_MEM_SHMEM : MMSCOPE_MEM_FILE;
 	return vma->vm_ops ? MMSCOPE_MEM_SPECIAL : MMSCOPE_MEM_ANON;
 }
 

@@ -10,7 +10,10 @@
 
 #include <linux/types.h>
 #include <linux/irq_work.h>
+#include <linux/fs.h>
 #include <linux/list.h>
+#include <linux/magic.h>
+#include <linux/mm.h>
 #include <linux/llist.h>
 #include <linux/workqueue.h>
 #include <linux/wait.h>
@@ -84,6 +87,7 @@ void mmscope_leaf_to_rec(const struct mmscope_leaf *l, bool show_pfn,
 
 /* process.c: targets, the summary, page-table records. */
 struct mm_struct *mmscope_get_mm(pid_t pid);
+struct mm_struct *mmscope_pid_get_mm(struct pid *pid);
 unsigned long mmscope_user_limit(void);
 int mmscope_mm_summary(struct mm_struct *mm, struct mmscope_mm_summary *s);
 
@@ -189,7 +193,13 @@ struct pid *mmscope_tracked_pid(pid_t nr);
 int mmscope_untrack(pid_t nr);
 void mmscope_untrack_all(void);
 void mmscope_track_show(struct seq_file *m);
-struct mm_struct *mmscope_task_get_mm(struct mmscope_task *t);
+
+/* A file on tmpfs: tmpfs, memfd, SysV shm, shared anonymous memory. */
+static inline bool mmscope_vma_is_shmem(struct vm_area_struct *vma)
+{
+	return vma->vm_file &&
+	       file_inode(vma->vm_file)->i_sb->s_magic == TMPFS_MAGIC;
+}
 
 /* main.c */
 unsigned int mmscope_pgtable_levels(void);

@@ -19,6 +19,23 @@
 #include "mmscope.h"
 
 /**
+ * mmscope_pid_get_mm - the address space of the thread group led by @pid
+ * Return: the mm with a user reference (mmput() it), or NULL when the
+ * process is gone or has no user memory.
+ */
+struct mm_struct *mmscope_pid_get_mm(struct pid *pid)
+{
+	struct task_struct *task = get_pid_task(pid, PIDTYPE_TGID);
+	struct mm_struct *mm;
+
+	if (!task)
+		return NULL;
+	mm = get_task_mm(task);
+	put_task_struct(task);
+	return mm;
+}
+
+/**
  * mmscope_get_mm - the address space of thread group @pid
  * @pid: a tgid in the caller's pid namespace, or 0 for the caller
  *
@@ -27,7 +44,6 @@
  */
 struct mm_struct *mmscope_get_mm(pid_t pid)
 {
-	struct task_struct *task;
 	struct mm_struct *mm;
 	struct pid *p;
 
@@ -36,12 +52,8 @@ struct mm_struct *mmscope_get_mm(pid_t pid)
 	if (!pid)
 		return get_task_mm(current) ?: ERR_PTR(-ESRCH);
 	p = find_get_pid(pid);
-	task = get_pid_task(p, PIDTYPE_TGID);
+	mm = p ? mmscope_pid_get_mm(p) : NULL;
 	put_pid(p);
-	if (!task)
-		return ERR_PTR(-ESRCH);
-	mm = get_task_mm(task);
-	put_task_struct(task);
 	return mm ?: ERR_PTR(-ESRCH);
 }
 

@@ -31,7 +31,6 @@
 #include <linux/mutex.h>
 #include <linux/pid.h>
 #include <linux/sched/mm.h>
-#include <linux/sched/task.h>
 #include <linux/slab.h>
 
 #include "mmscope.h"
@@ -136,17 +135,14 @@ static struct mmscope_task *find_task(pid_t nr)
 int mmscope_track(pid_t nr, unsigned int flags)
 {
 	struct mmscope_task *t;
-	struct task_struct *task;
 	struct pid *pid;
 	int err;
 
 	pid = find_get_pid(nr);
-	task = get_pid_task(pid, PIDTYPE_TGID);
-	if (!task) {
+	if (!pid || !pid_has_task(pid, PIDTYPE_TGID)) {
 		put_pid(pid);
 		return -ESRCH;
 	}
-	put_task_struct(task);
 
 	t = alloc_entry(pid, nr, flags, GFP_KERNEL);
 	if (!t) {
@@ -304,31 +300,12 @@ void mmscope_track_show(struct seq_file *m)
 	struct mmscope_task *t;
 
 	mutex_lock(&mmscope_tasks_lock);
-	list_for_each_entry(t, &mmscope_tasks, node) {
-		struct task_struct *task = get_pid_task(t->pid, PIDTYPE_TGID);
-
-		seq_printf(m, "%d %s\n", t->nr, task ? "live" : "exited");
-		if (task)
-			put_task_struct(task);
-	}
+	list_for_each_entry(t, &mmscope_tasks, node)
+		seq_printf(m, "%d %s\n", t->nr,
+			   pid_has_task(t->pid, PIDTYPE_TGID) ? "live" : "exited");
 	mutex_unlock(&mmscope_tasks_lock);
 }
 
-/**
- * mmscope_task_get_mm - the tracked process's memory, if it still has any
- * Return: mm with a user reference (mmput() it), or NULL once it exited.
- */
-struct mm_struct *mmscope_task_get_mm(struct mmscope_task *t)
-{
-	struct task_struct *task = get_pid_task(t->pid, PIDTYPE_TGID);
-	struct mm_struct *mm;
-
-	if (!task)
-		return NULL;
-	mm = get_task_mm(task);
-	put_task_struct(task);
-	return mm;
-}
 
 /**
  * mmscope_task_fault_stats - fault counters of tracked process @nr
@@ -337,16 +314,12 @@ struct mm_struct *mmscope_task_get_mm(struct mmscope_task *t)
 int mmscope_task_fault_stats(pid_t nr, struct mmscope_fault_stats *s)
 {
 	struct mmscope_task *t;
-	struct task_struct *task;
 
 	mutex_lock(&mmscope_tasks_lock);
 	t = find_task(nr);
 	if (t) {
 		mmscope_faults_read(t->faults, s);
-		task = get_pid_task(t->pid, PIDTYPE_TGID);
-		if (task)
-			put_task_struct(task);
-		else
+		if (!pid_has_task(t->pid, PIDTYPE_TGID))
 			s->flags |= MMSCOPE_FAULT_EXITED;
 	}
 	mutex_unlock(&mmscope_tasks_lock);
