@@ -357,7 +357,7 @@ FIXTURE(fault)
 	size_t map_len;
 	struct mmscope_swap swap;
 	pid_t child, bpf;
-	int child_tracked;
+	pid_t child_tracked;	/* a tracked child, untracked at teardown */
 };
 
 FIXTURE_SETUP(fault)
@@ -400,8 +400,8 @@ FIXTURE_TEARDOWN(fault)
 		kill(self->child, SIGKILL);
 		waitpid(self->child, NULL, 0);
 	}
-	if (self->child_tracked)
-		mmscope_track_ioc(self->fd, self->child, MMSCOPE_TRACK_REMOVE);
+	if (self->child_tracked > 0)
+		mmscope_track_ioc(self->fd, self->child_tracked, MMSCOPE_TRACK_REMOVE);
 	if (self->tracked)
 		mmscope_track_ioc(self->fd, 0, MMSCOPE_TRACK_REMOVE);
 	if (self->fab[0])
@@ -1322,7 +1322,7 @@ TEST_F(fault, exited_process_freezes)
 	ASSERT_EQ(0, ret) {
 		TH_LOG("TRACK child: %s", strerror(-ret));
 	}
-	self->child_tracked = 1;
+	self->child_tracked = self->child;
 	ASSERT_EQ(0, mmscope_fault_stats(self->fd, self->child, &a));
 	EXPECT_EQ(0, a.flags & MMSCOPE_FAULT_EXITED);
 	ASSERT_EQ(1, write(go[1], &c, 1));
@@ -1678,7 +1678,7 @@ static int bpftrace_around_workload(struct __test_metadata *_metadata,
 	ret = mmscope_track_ioc(self->fd, self->child, 0);
 	if (ret)
 		return ret;
-	self->child_tracked = 1;
+	self->child_tracked = self->child;
 	snprintf(prog, sizeof(prog), prog_fmt, self->child, self->child);
 	if (bpftrace_start(&bt, prog, self->skip, sizeof(self->skip)))
 		return 1;
@@ -1891,12 +1891,14 @@ TEST_F(inval, stats_nonzero_flags)
 	EXPECT_EQ(EINVAL, errno);
 }
 
-static void expect_ring_einval(struct __test_metadata *_metadata, int fd, __u32 ring)
+static void expect_ring_errno(struct __test_metadata *_metadata, int fd, __u32 ring,
+			      int err)
 {
-	EXPECT_EQ(-EINVAL, mmscope_fault_stream(fd, 0, ring, NULL)) {
+	EXPECT_EQ(-err, mmscope_fault_stream(fd, 0, ring, NULL)) {
 		TH_LOG("ring_records %u", ring);
 	}
 }
+#define expect_ring_einval(m, fd, ring) expect_ring_errno(m, fd, ring, EINVAL)
 
 TEST_F(inval, stream_ring_0)
 {
@@ -1919,7 +1921,7 @@ TEST_F(inval, stream_ring_100)
 TEST_F(inval, stream_ring_131072)
 {
 	SKIP_IF_NO_FAULTS();
-	expect_ring_einval(_metadata, self->fd, 131072);
+	expect_ring_errno(_metadata, self->fd, 131072, E2BIG);
 }
 
 TEST_F(inval, read_before_stream)
@@ -2003,7 +2005,7 @@ TEST_F(fault, children_tracked_when_asked)
 	for (i = 0; i < 50 && (ret = mmscope_fault_stats(self->fd, child, s)); i++)
 		usleep(100000);
 	ASSERT_EQ(0, ret);
-	self->child_tracked = 1;
+	self->child_tracked = self->child;
 	/*
 	 * Compare once it has exited: the child can still fault after it
 	 * sent its getrusage() (its stack in write() and read()), while

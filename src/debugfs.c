@@ -10,7 +10,7 @@
  *
  * A format number only grows; columns are only ever added at the end.
  *
- *	version			module, ABI and kernel facts (0444)
+ *	version			module, ABI and kernel facts (0400)
  *	track			write PID to track, -PID to untrack; read: list (0600)
  *	tasks/PID/summary	smaps_rollup-compatible summary (0400)
  *	tasks/PID/vmas		one line per VMA (0400)
@@ -60,7 +60,7 @@ static int mmscope_version_show(struct seq_file *m, void *unused)
 	seq_printf(m, "pgtable_levels %u\n", mmscope_pgtable_levels());
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(mmscope_version);
+MMSCOPE_DEBUGFS_SHOW(mmscope_version, PAGE_SIZE);
 
 /* ---- track ---- */
 
@@ -73,7 +73,9 @@ static int mmscope_track_seq_show(struct seq_file *m, void *unused)
 
 static int mmscope_track_open(struct inode *inode, struct file *file)
 {
-	return single_open(file, mmscope_track_seq_show, NULL);
+	int err = mmscope_may_open(file);
+
+	return err ?: single_open(file, mmscope_track_seq_show, NULL);
 }
 
 static ssize_t mmscope_track_write(struct file *file, const char __user *ubuf,
@@ -185,7 +187,7 @@ out:
 	mutex_unlock(&t->lock);
 	return err;
 }
-DEFINE_SHOW_ATTRIBUTE(task_summary);
+MMSCOPE_DEBUGFS_SHOW(task_summary, PAGE_SIZE);
 
 /* ---- tasks/PID/vmas ---- */
 
@@ -320,7 +322,7 @@ static int task_vmas_show(struct seq_file *m, void *unused)
 	mmput(mm);
 	return err;
 }
-DEFINE_SHOW_ATTRIBUTE(task_vmas);
+MMSCOPE_DEBUGFS_SHOW(task_vmas, 16 * PAGE_SIZE);
 
 /* ---- tasks/PID/pagetable ---- */
 
@@ -491,9 +493,13 @@ static const struct seq_operations pt_seq_ops = {
 static int task_pagetable_open(struct inode *inode, struct file *file)
 {
 	struct mmscope_task *t = inode->i_private;
-	struct mm_struct *mm = mmscope_pid_get_mm(t->pid);
+	struct mm_struct *mm;
 	struct pt_iter *it;
+	int err = mmscope_may_open(file);
 
+	if (err)
+		return err;
+	mm = mmscope_pid_get_mm(t->pid);
 	if (!mm)
 		return -ESRCH;
 	it = __seq_open_private(file, &pt_seq_ops, sizeof(*it));
@@ -594,7 +600,7 @@ static int task_faults_show(struct seq_file *m, void *unused)
 	kfree(s);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(task_faults);
+MMSCOPE_DEBUGFS_SHOW(task_faults, PAGE_SIZE);
 
 void mmscope_debugfs_task_add(struct mmscope_task *t)
 {
@@ -630,7 +636,7 @@ int mmscope_debugfs_init(void)
 		return 0;
 	}
 	mmscope_debugfs_root = root;
-	debugfs_create_file("version", 0444, root, NULL, &mmscope_version_fops);
+	debugfs_create_file("version", 0400, root, NULL, &mmscope_version_fops);
 	debugfs_create_file("track", 0600, root, NULL, &mmscope_track_fops);
 	mmscope_debugfs_tasks = debugfs_create_dir("tasks", root);
 	if (IS_ERR(mmscope_debugfs_tasks))

@@ -7,9 +7,9 @@
  * that order), asks a producer, and copies out after every lock is dropped.
  *
  * Access: the node is 0600, and open() additionally demands CAP_SYS_ADMIN in
- * the initial user namespace, checked against the opener's credentials, so a
- * descriptor passed to a less privileged process keeps what it was opened
- * with and no more.
+ * the initial user namespace (mmscope_may_open(), the rule of every entry
+ * point), checked against the opener's credentials, so a descriptor passed to
+ * a less privileged process keeps what it was opened with and no more.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -299,9 +299,10 @@ static long mmscope_ioc_fault_stream(struct mmscope_file *mf, void __user *uarg)
 		return err;
 	if (arg.flags || memchr_inv(arg.__reserved, 0, sizeof(arg.__reserved)))
 		return -EINVAL;
-	if (arg.ring_records < 16 || arg.ring_records > 65536 ||
-	    !is_power_of_2(arg.ring_records))
+	if (arg.ring_records < 16 || !is_power_of_2(arg.ring_records))
 		return -EINVAL;
+	if (arg.ring_records > MMSCOPE_RING_MAX_RECORDS)
+		return -E2BIG;
 	if (arg.pid < 0)
 		return -ESRCH;
 
@@ -395,11 +396,14 @@ static int mmscope_open(struct inode *inode, struct file *file)
 {
 	struct mmscope_file *mf;
 
-	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
-		return -EPERM;
+	int err = mmscope_may_open(file);
+
+	if (err)
+		return err;
 	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
 	if (!mf)
 		return -ENOMEM;
+	mmscope_mem_charge(MMSCOPE_MEM_FILES, sizeof(*mf), SIZE_MAX);
 	mutex_init(&mf->lock);
 	file->private_data = mf;
 	return 0;
@@ -412,6 +416,7 @@ static int mmscope_release(struct inode *inode, struct file *file)
 	mmscope_reader_stop(&mf->reader);
 	mutex_destroy(&mf->lock);
 	kfree(mf);
+	mmscope_mem_uncharge(MMSCOPE_MEM_FILES, sizeof(*mf));
 	return 0;
 }
 

@@ -679,14 +679,21 @@ void mmscope_fault_record(struct task_struct *task, unsigned long vm_end,
 /**
  * mmscope_reader_start - make @r a stream reader of @ring_records records
  * @pid: only this process (referenced by the caller, kept), or NULL
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOSPC when all rings together would pass
+ * MMSCOPE_RINGS_MAX_BYTES, or -ENOMEM.
  */
 int mmscope_reader_start(struct mmscope_reader *r, struct pid *pid,
 			 unsigned int ring_records)
 {
-	r->ring = vzalloc(array_size(ring_records, sizeof(*r->ring)));
-	if (!r->ring)
+	size_t bytes = array_size(ring_records, sizeof(*r->ring));
+
+	if (!mmscope_mem_charge(MMSCOPE_MEM_RINGS, bytes, MMSCOPE_RINGS_MAX_BYTES))
+		return -ENOSPC;
+	r->ring = vzalloc(bytes);
+	if (!r->ring) {
+		mmscope_mem_uncharge(MMSCOPE_MEM_RINGS, bytes);
 		return -ENOMEM;
+	}
 	spin_lock_init(&r->lock);
 	init_waitqueue_head(&r->wq);
 	init_irq_work(&r->wake, reader_wake);
@@ -709,6 +716,7 @@ void mmscope_reader_stop(struct mmscope_reader *r)
 	synchronize_rcu();
 	irq_work_sync(&r->wake);
 	vfree(r->ring);
+	mmscope_mem_uncharge(MMSCOPE_MEM_RINGS, (r->mask + 1) * sizeof(*r->ring));
 	r->ring = NULL;
 	put_pid(r->pid);
 	r->pid = NULL;
@@ -734,6 +742,7 @@ ssize_t mmscope_reader_read(struct mmscope_reader *r, char __user *buf,
 		while (r->tail != r->head && n < ARRAY_SIZE(bounce) &&
 		       len - done - n * sizeof(bounce[0]) >= sizeof(bounce[0]))
 			bounce[n++] = r->ring[r->tail++ & r->mask];
+		r->delivered += n;	/* under the lock: readers may share the file */
 		spin_unlock_irqrestore(&r->lock, irqflags);
 
 		if (!n) {
@@ -747,10 +756,15 @@ ssize_t mmscope_reader_read(struct mmscope_reader *r, char __user *buf,
 				return err;
 			continue;
 		}
-		if (copy_to_user(buf + done, bounce, n * sizeof(bounce[0])))
+		if (copy_to_user(buf + done, bounce, n * sizeof(bounce[0]))) {
+			/* taken but not delivered: count them as dropped */
+			spin_lock_irqsave(&r->lock, irqflags);
+			r->delivered -= n;
+			r->dropped += n;
+			spin_unlock_irqrestore(&r->lock, irqflags);
 			return done ? done : -EFAULT;
+		}
 		done += n * sizeof(bounce[0]);
-		r->delivered += n;
 	}
 	return done;
 }

@@ -113,6 +113,10 @@ int mmscope_pt_records(struct mm_struct *mm, unsigned long start,
 /* track.c: the tracked processes, shared by every per-process view. */
 #define MMSCOPE_MAX_TRACKED	64
 
+/* fault.c: all FAULT_STREAM rings together; one more gets -ENOSPC. */
+#define MMSCOPE_RINGS_MAX_BYTES	(64UL << 20)
+#define MMSCOPE_RING_MAX_RECORDS	65536
+
 /* fault.c: counters of one tracked process (any context may add). */
 #define MMSCOPE_FAULT_VMA_SLOTS	32
 
@@ -203,6 +207,21 @@ static inline bool mmscope_vma_is_shmem(struct vm_area_struct *vma)
 
 /* main.c */
 unsigned int mmscope_pgtable_levels(void);
+int mmscope_may_open(struct file *file);
+
+/*
+ * main.c: memory the module holds between calls, by what holds it; the
+ * debugfs "stats" file shows it.  A charge fails (false) past @limit bytes.
+ */
+enum mmscope_mem_kind {
+	MMSCOPE_MEM_TRACKED,	/* tracked-process entries, children pending */
+	MMSCOPE_MEM_RINGS,	/* FAULT_STREAM rings */
+	MMSCOPE_MEM_FILES,	/* open /dev/mmscope files */
+	MMSCOPE_NR_MEM_KINDS
+};
+bool mmscope_mem_charge(enum mmscope_mem_kind kind, size_t bytes, size_t limit);
+void mmscope_mem_uncharge(enum mmscope_mem_kind kind, size_t bytes);
+void mmscope_mem_show(struct seq_file *m);
 
 /* debugfs.c: the debugfs presenter, rooted at /sys/kernel/debug/mmscope. */
 int mmscope_debugfs_init(void);
@@ -210,6 +229,27 @@ void mmscope_debugfs_exit(void);
 void mmscope_seq_header(struct seq_file *m, const char *name,
 			unsigned int format, const char *legend);
 void mmscope_debugfs_task_add(struct mmscope_task *t);
+
+/*
+ * fops for a debugfs file printed by name##_show() into one seq_file buffer
+ * of @bufsize (seq_file reruns ->show() with a bigger one on overflow); the
+ * open checks mmscope_may_open() like every entry point.
+ */
+#define MMSCOPE_DEBUGFS_SHOW(name, bufsize)					\
+static int name##_open(struct inode *inode, struct file *file)		\
+{									\
+	int err = mmscope_may_open(file);				\
+									\
+	return err ?: single_open_size(file, name##_show,		\
+				       inode->i_private, bufsize);	\
+}									\
+static const struct file_operations name##_fops = {			\
+	.owner		= THIS_MODULE,					\
+	.open		= name##_open,					\
+	.read		= seq_read,					\
+	.llseek		= seq_lseek,					\
+	.release	= single_release,				\
+}
 void mmscope_debugfs_task_remove(struct mmscope_task *t);
 
 /* dev.c: the /dev/mmscope presenter. */

@@ -917,37 +917,29 @@ static int stats_emit(void *ctx, const void *rec)
 
 static int stats_show(struct seq_file *m, void *unused)
 {
-	mmscope_seq_header(m, "stats", 1,
-			   "view reads holds last_read_ns worst_read_ns last_hold_ns last_hold_entries worst_hold_ns worst_hold_entries max_hold_entries");
-	return mmscope_phys_snapshot(MMSCOPE_VIEW_NR, stats_emit, m);
+	int err;
+
+	mmscope_seq_header(m, "stats", 2,
+			   "view reads holds last_read_ns worst_read_ns last_hold_ns last_hold_entries worst_hold_ns worst_hold_entries max_hold_entries; then: held what bytes objects");
+	err = mmscope_phys_snapshot(MMSCOPE_VIEW_NR, stats_emit, m);
+	if (!err)
+		mmscope_mem_show(m);
+	return err;
 }
 
-#define PHYS_DEBUGFS_FOPS(name, bufsize)					\
-static int name##_open(struct inode *inode, struct file *file)		\
-{									\
-	return single_open_size(file, name##_show, NULL, bufsize);	\
-}									\
-static const struct file_operations name##_fops = {			\
-	.owner		= THIS_MODULE,					\
-	.open		= name##_open,					\
-	.read		= seq_read,					\
-	.llseek		= seq_lseek,					\
-	.release	= single_release,				\
-}
-
-/* Sized so one pass usually fits: seq_file reruns ->show() on overflow. */
-PHYS_DEBUGFS_FOPS(zones, 16 * 1024);
-PHYS_DEBUGFS_FOPS(buddy, 32 * 1024);
-PHYS_DEBUGFS_FOPS(lru, 64 * 1024);
-PHYS_DEBUGFS_FOPS(stats, 4 * 1024);
-PHYS_DEBUGFS_FOPS(slab, 64 * 1024);
+/* Sized so one pass usually fits. */
+MMSCOPE_DEBUGFS_SHOW(zones, 16 * 1024);
+MMSCOPE_DEBUGFS_SHOW(buddy, 32 * 1024);
+MMSCOPE_DEBUGFS_SHOW(lru, 64 * 1024);
+MMSCOPE_DEBUGFS_SHOW(stats, 4 * 1024);
+MMSCOPE_DEBUGFS_SHOW(slab, 64 * 1024);
 
 void mmscope_phys_debugfs_init(struct dentry *root)
 {
-	/* walking free lists and LRU lists costs lock time: root only */
-	debugfs_create_file("zones", 0444, root, NULL, &zones_fops);
+	/* root only, like every mmscope file (walks cost lock time) */
+	debugfs_create_file("zones", 0400, root, NULL, &zones_fops);
 	debugfs_create_file("buddy", 0400, root, NULL, &buddy_fops);
 	debugfs_create_file("lru", 0400, root, NULL, &lru_fops);
-	debugfs_create_file("stats", 0444, root, NULL, &stats_fops);
+	debugfs_create_file("stats", 0400, root, NULL, &stats_fops);
 	debugfs_create_file("slab", 0400, root, NULL, &slab_fops);
 }

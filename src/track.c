@@ -57,16 +57,26 @@ static void hash_remove(struct mmscope_task *t)
 	spin_unlock(&mmscope_hash_lock);
 }
 
+#define ENTRY_BYTES	(sizeof(struct mmscope_task) + sizeof(struct mmscope_faults))
+/* Entries allocated, listed or not: the table plus children waiting. */
+#define MAX_ENTRIES	(2 * MMSCOPE_MAX_TRACKED)
+
+/* -ENOSPC when MAX_ENTRIES entries exist already, -ENOMEM. */
 static struct mmscope_task *alloc_entry(struct pid *pid, pid_t nr,
 					unsigned int flags, gfp_t gfp)
 {
-	struct mmscope_task *t = kzalloc(sizeof(*t), gfp);
+	struct mmscope_task *t;
 
+	if (!mmscope_mem_charge(MMSCOPE_MEM_TRACKED, ENTRY_BYTES,
+				MAX_ENTRIES * ENTRY_BYTES))
+		return ERR_PTR(-ENOSPC);
+	t = kzalloc(sizeof(*t), gfp);
 	if (t)
 		t->faults = kzalloc(sizeof(*t->faults), gfp);
 	if (!t || !t->faults) {
 		kfree(t);
-		return NULL;
+		mmscope_mem_uncharge(MMSCOPE_MEM_TRACKED, ENTRY_BYTES);
+		return ERR_PTR(-ENOMEM);
 	}
 	t->nr = nr;
 	t->pid = pid;
@@ -127,6 +137,16 @@ static struct mmscope_task *find_task(pid_t nr)
 	return NULL;
 }
 
+/* Free an entry no probe can reach any more; drops its pid reference. */
+static void release_task_entry(struct mmscope_task *t)
+{
+	put_pid(t->pid);
+	mutex_destroy(&t->lock);
+	kfree(t->faults);
+	kfree(t);
+	mmscope_mem_uncharge(MMSCOPE_MEM_TRACKED, ENTRY_BYTES);
+}
+
 /**
  * mmscope_track - start tracking thread group @nr (caller's pid namespace)
  * Return: 0, -ESRCH no such process, -EEXIST already tracked, -ENOSPC
@@ -145,9 +165,9 @@ int mmscope_track(pid_t nr, unsigned int flags)
 	}
 
 	t = alloc_entry(pid, nr, flags, GFP_KERNEL);
-	if (!t) {
+	if (IS_ERR(t)) {
 		put_pid(pid);
-		return -ENOMEM;
+		return PTR_ERR(t);
 	}
 
 	mutex_lock(&mmscope_tasks_lock);
@@ -171,9 +191,7 @@ int mmscope_track(pid_t nr, unsigned int flags)
 
 unlock:
 	mutex_unlock(&mmscope_tasks_lock);
-	put_pid(pid);
-	kfree(t->faults);
-	kfree(t);
+	release_task_entry(t);
 	return err;
 }
 
@@ -189,13 +207,6 @@ static void unlink_task(struct mmscope_task *t)
 	mmscope_debugfs_task_remove(t);
 }
 
-static void release_task_entry(struct mmscope_task *t)
-{
-	put_pid(t->pid);
-	mutex_destroy(&t->lock);
-	kfree(t->faults);
-	kfree(t);
-}
 
 /** mmscope_untrack - stop tracking @nr.  Return: 0 or -ENOENT. */
 int mmscope_untrack(pid_t nr)
@@ -232,7 +243,7 @@ void mmscope_track_fork(void *data, struct task_struct *parent,
 		return;
 	pid = get_pid(task_tgid(child));
 	t = alloc_entry(pid, pid_nr(pid), MMSCOPE_TRACK_CHILDREN, GFP_ATOMIC);
-	if (!t) {
+	if (IS_ERR(t)) {
 		put_pid(pid);
 		atomic_long_inc(&children_dropped);
 		return;
