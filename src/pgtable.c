@@ -394,7 +394,8 @@ static int walk_locked(struct mmscope_walk *w, unsigned long addr,
 	VMA_ITERATOR(vmi, w->mm, addr);
 	int ret;
 
-	mmap_assert_locked(w->mm);
+	/* not mmap_assert_locked(): a BUG_ON with DEBUG_VM, through unexported dump_mm() */
+	lockdep_assert_held(&w->mm->mmap_lock);
 	for_each_vma_range(vmi, vma, end) {
 		unsigned long start = max(addr, vma->vm_start);
 
