@@ -1570,7 +1570,7 @@ static int bpftrace_start(struct bpftrace *b, const char *prog, char *why, size_
 static int bpftrace_wait(struct bpftrace *b, const char *token, int secs)
 {
 	struct pollfd pfd = { .fd = b->out, .events = POLLIN };
-	time_t t_end = time(NULL) + secs;
+	time_t t_end = time(NULL) + secs * mmscope_timeout_scale();	/* debug kernel */
 	ssize_t got;
 
 	while (time(NULL) < t_end) {

@@ -262,6 +262,7 @@ static long mmscope_ioc_fault_stats(void __user *uarg)
 {
 	struct mmscope_fault_stats *st;
 	u32 usize;
+	pid_t pid;
 	long err;
 
 	BUILD_BUG_ON(sizeof(*st) != MMSCOPE_FAULT_STATS_SIZE_VER0);
@@ -273,9 +274,13 @@ static long mmscope_ioc_fault_stats(void __user *uarg)
 	if (err)
 		goto out;
 	err = -EINVAL;
-	if (st->flags || st->nr_vmas || memchr_inv(st->__reserved, 0, sizeof(st->__reserved)))
+	if (st->flags || memchr_inv(st->__reserved, 0, sizeof(st->__reserved)))
 		goto out;
-	err = mmscope_task_fault_stats(st->pid ?: task_tgid_vnr(current), st);
+	/* what the caller sent in output fields is not echoed back */
+	pid = st->pid;
+	memset(st, 0, sizeof(*st));
+	st->pid = pid;
+	err = mmscope_task_fault_stats(pid ?: task_tgid_vnr(current), st);
 	if (!err)
 		err = mmscope_copy_arg_out(uarg, usize, st, sizeof(*st));
 out:

@@ -155,14 +155,18 @@ static void release_task_entry(struct mmscope_task *t)
 int mmscope_track(pid_t nr, unsigned int flags)
 {
 	struct mmscope_task *t;
+	struct mm_struct *mm;
 	struct pid *pid;
 	int err;
 
+	/* a process with user memory: not a kernel thread, not a zombie */
 	pid = find_get_pid(nr);
-	if (!pid || !pid_has_task(pid, PIDTYPE_TGID)) {
+	mm = pid ? mmscope_pid_get_mm(pid) : NULL;
+	if (!mm) {
 		put_pid(pid);
 		return -ESRCH;
 	}
+	mmput(mm);
 
 	t = alloc_entry(pid, nr, flags, GFP_KERNEL);
 	if (IS_ERR(t)) {
