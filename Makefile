@@ -5,6 +5,7 @@
 #   make                 build mmscope.ko for KVER (default: the 6.1 test kernel)
 #   make KVER=<version>  build for another kernel with headers in /lib/modules
 #   make modules         build for every kernel of the test matrix
+#   make debug-kernel    build the 6.1 debug kernel (KASAN, lockdep, ...) once
 #   make selftests       build the kselftest programs
 #   make check           install what is missing, build, run the suite on the matrix
 #   make demo            install what is missing, show mmscope in the test VM
@@ -22,11 +23,12 @@ ifeq ($(KVER),)
     KVER := $(shell uname -r)
   endif
 endif
-KDIR ?= /lib/modules/$(KVER)/build
+# A kernel built here (scripts/debug-kernel) keeps its tree in build/kernels.
+KDIR ?= $(if $(wildcard $(B)/kernels/$(KVER)/build/Makefile),$(B)/kernels/$(KVER)/build,/lib/modules/$(KVER)/build)
 MOD_DIR := $(B)/mod/$(KVER)
 SOURCES := Kbuild $(wildcard src/*.c src/*.h include/uapi/linux/*.h)
 
-.PHONY: all module modules selftests check demo bench setup clean
+.PHONY: all module modules debug-kernel selftests check demo bench setup clean
 all: module
 
 # Each kernel gets its own copy of the sources, so objects built for one
@@ -42,6 +44,10 @@ modules:
 	@test -n "$(KVER_61)" || { echo "no test kernels known: run 'make setup'"; exit 1; }
 	$(MAKE) KVER=$(KVER_61) module
 	$(MAKE) KVER=$(KVER_612) module
+	$(if $(KVER_DEBUG),$(MAKE) KVER=$(KVER_DEBUG) module)
+
+debug-kernel:
+	scripts/debug-kernel
 
 selftests:
 	$(MAKE) -C selftests OUT=$(B)/selftests KSFT=$(B)/kselftest
