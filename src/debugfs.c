@@ -572,10 +572,7 @@ static int task_faults_show(struct seq_file *m, void *unused)
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return -ENOMEM;
-	if (mmscope_task_fault_stats(t->nr, s)) {
-		kfree(s);
-		return -ENOENT;
-	}
+	mmscope_task_fault_stats_of(t, s);
 	mmscope_seq_header(m, "faults", 1,
 			   "axis class count; then: vma start end faults cause=count...");
 	seq_printf(m, "pid %d\nstate %s\ntotal %llu\n", t->nr,

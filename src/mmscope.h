@@ -193,6 +193,7 @@ struct pid *mmscope_fault_account_task(struct task_struct *task,
 				       unsigned long vm_end,
 				       const struct mmscope_fault_event *e);
 int mmscope_task_fault_stats(pid_t nr, struct mmscope_fault_stats *s);
+void mmscope_task_fault_stats_of(struct mmscope_task *t, struct mmscope_fault_stats *s);
 struct pid *mmscope_tracked_pid(pid_t nr);
 int mmscope_untrack(pid_t nr);
 void mmscope_untrack_all(void);

@@ -10,7 +10,8 @@
  *  - removal unlinks the entry, then removes its directory (debugfs waits
  *    for readers still inside its files), then frees it.  So a file
  *    operation that found the entry through its inode may use it until it
- *    returns.
+ *    returns, and must not take mmscope_tasks_lock (removal waits for it
+ *    while holding that lock).
  * The fault probes find entries through an RCU hash keyed by struct pid
  * (task_tgid() of the faulting thread), written under mmscope_hash_lock:
  * entries leave it before a grace period, and are freed after.  The probes
@@ -323,6 +324,19 @@ void mmscope_track_show(struct seq_file *m)
 
 
 /**
+ * mmscope_task_fault_stats_of - fault counters of tracked entry @t
+ * For a file operation in @t's debugfs directory, which keeps @t alive:
+ * takes no table lock, since untracking removes that directory under the
+ * table lock and waits for such operations (taking it here deadlocked).
+ */
+void mmscope_task_fault_stats_of(struct mmscope_task *t, struct mmscope_fault_stats *s)
+{
+	mmscope_faults_read(t->faults, s);
+	if (!pid_has_task(t->pid, PIDTYPE_TGID))
+		s->flags |= MMSCOPE_FAULT_EXITED;
+}
+
+/**
  * mmscope_task_fault_stats - fault counters of tracked process @nr
  * Fills the output fields of @s.  Return: 0 or -ENOENT (not tracked).
  */
@@ -332,11 +346,8 @@ int mmscope_task_fault_stats(pid_t nr, struct mmscope_fault_stats *s)
 
 	mutex_lock(&mmscope_tasks_lock);
 	t = find_task(nr);
-	if (t) {
-		mmscope_faults_read(t->faults, s);
-		if (!pid_has_task(t->pid, PIDTYPE_TGID))
-			s->flags |= MMSCOPE_FAULT_EXITED;
-	}
+	if (t)
+		mmscope_task_fault_stats_of(t, s);
 	mutex_unlock(&mmscope_tasks_lock);
 	return t ? 0 : -ENOENT;
 }
