@@ -200,6 +200,25 @@ unlock:
 	return err;
 }
 
+/*
+ * The hooks outlive the last tracked process by HOOKS_LINGER, so tracking
+ * that stops and starts again does not patch handle_mm_fault() each time:
+ * registering and unregistering a kretprobe there while other CPUs fault
+ * crashed the test guests within tens of cycles (RIP 0 returning from the
+ * ftrace trampoline, with tracefs kprobe_events as well as with mmscope,
+ * under multi-threaded QEMU TCG), and each patch costs IPIs on any machine.
+ */
+#define HOOKS_LINGER	(2 * HZ)
+
+static void hooks_idle(struct work_struct *work)
+{
+	mutex_lock(&mmscope_tasks_lock);
+	if (!mmscope_nr_tasks)
+		mmscope_fault_hooks_stop();
+	mutex_unlock(&mmscope_tasks_lock);
+}
+static DECLARE_DELAYED_WORK(hooks_idle_work, hooks_idle);
+
 /* Unlink @t (tasks lock held); the caller frees it after a grace period. */
 static void unlink_task(struct mmscope_task *t)
 {
@@ -208,7 +227,7 @@ static void unlink_task(struct mmscope_task *t)
 	hash_remove(t);
 	WRITE_ONCE(mmscope_nr_tasks, mmscope_nr_tasks - 1);
 	if (!mmscope_nr_tasks)
-		mmscope_fault_hooks_stop();
+		mod_delayed_work(system_wq, &hooks_idle_work, HOOKS_LINGER);
 	mmscope_debugfs_task_remove(t);
 }
 
@@ -302,7 +321,9 @@ void mmscope_untrack_all(void)
 		unlink_task(t);
 		list_add(&t->node, &gone);
 	}
+	mmscope_fault_hooks_stop();	/* now, not after HOOKS_LINGER */
 	mutex_unlock(&mmscope_tasks_lock);
+	cancel_delayed_work_sync(&hooks_idle_work);
 	/* The hooks are gone: no child is queued any more; drop the queued. */
 	flush_work(&mmscope_adopt_work);
 	synchronize_rcu();
@@ -331,8 +352,16 @@ void mmscope_track_show(struct seq_file *m)
  */
 void mmscope_task_fault_stats_of(struct mmscope_task *t, struct mmscope_fault_stats *s)
 {
+	/*
+	 * Exited first, counters after: a process that has exited counts no
+	 * more, so an EXITED snapshot is final and self-consistent (read the
+	 * other way round, a fault still being counted could be frozen in).
+	 */
+	bool exited = !pid_has_task(t->pid, PIDTYPE_TGID);
+
+	smp_rmb();	/* the exit, then the counters its threads left */
 	mmscope_faults_read(t->faults, s);
-	if (!pid_has_task(t->pid, PIDTYPE_TGID))
+	if (exited)
 		s->flags |= MMSCOPE_FAULT_EXITED;
 }
 
