@@ -400,7 +400,6 @@ static long mmscope_ioctl(struct file *file, unsigned int cmd,
 static int mmscope_open(struct inode *inode, struct file *file)
 {
 	struct mmscope_file *mf;
-
 	int err = mmscope_may_open(file);
 
 	if (err)

@@ -230,6 +230,7 @@ void mmscope_debugfs_exit(void);
 void mmscope_seq_header(struct seq_file *m, const char *name,
 			unsigned int format, const char *legend);
 void mmscope_debugfs_task_add(struct mmscope_task *t);
+void mmscope_debugfs_task_remove(struct mmscope_task *t);
 
 /*
  * fops for a debugfs file printed by name##_show() into one seq_file buffer
@@ -251,7 +252,6 @@ static const struct file_operations name##_fops = {			\
 	.llseek		= seq_lseek,					\
 	.release	= single_release,				\
 }
-void mmscope_debugfs_task_remove(struct mmscope_task *t);
 
 /* dev.c: the /dev/mmscope presenter. */
 int mmscope_dev_init(void);
