@@ -6,6 +6,7 @@
 #ifndef _MMSCOPE_TEST_H
 #define _MMSCOPE_TEST_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -404,6 +405,21 @@ static inline int mmscope_count_lines(const char *path, const char *except)
 		if (!except || !strstr(line, except))
 			n++;
 	fclose(f);
+	return n;
+}
+
+/* Directories under debugfs tasks/, one per tracked process; or -errno. */
+static inline int mmscope_count_task_dirs(void)
+{
+	DIR *d = opendir(MMSCOPE_DEBUGFS "/tasks");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
 	return n;
 }
 

@@ -2093,19 +2093,7 @@ TEST_F(track, untrack_untracked_is_enoent)
 	EXPECT_EQ(-ENOENT, track_pid(pid, 1));
 }
 
-static int count_tracked(void)
-{
-	DIR *d = opendir(TASKS_DIR);
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -errno;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
+#define count_tracked mmscope_count_task_dirs
 
 TEST_F_TIMEOUT(track, more_than_64_is_enospc, 60)
 {

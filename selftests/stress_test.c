@@ -303,20 +303,7 @@ static int track_list(pid_t *pids, int *exited, int max)
 	return n;
 }
 
-/* Entries of the tasks directory, or -errno. */
-static int count_task_dirs(void)
-{
-	DIR *d = opendir(TASKS_DIR);
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -errno;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
+#define count_task_dirs mmscope_count_task_dirs
 
 /*
  * Bytes the module holds, from the stats file: the "held total BYTES
