@@ -2783,6 +2783,10 @@ static void __attribute__((noreturn)) t4_child(int cmd, int rep, double limit)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (p == MAP_FAILED)
 		_exit(1);
+	/* ready: its fork COW faults are behind it, before it is tracked */
+	addr = 0;
+	if (write(rep, &addr, sizeof(addr)) != sizeof(addr))
+		_exit(1);
 	while (read(cmd, &ch, 1) == 1) {
 		if (ch == 'f') {
 			addr = (unsigned long)(p + (next++ % 1024) * PG);
@@ -2848,6 +2852,8 @@ TEST_F_TIMEOUT(stress, unload_with_blocked_readers, 300)
 	if (pid == 0)
 		t4_child(cmd[0], rep[1], t0 + 200);
 	add_kid(self, pid, 0);
+	/* tracked only once it is quiet: a late fault of its start would wake the readers */
+	ASSERT_EQ(sizeof(addr), read(rep[0], &addr, sizeof(addr)));
 
 	fd = self->fd = mmscope_open();
 	ASSERT_LE(0, fd);
