@@ -771,17 +771,6 @@ static void model_untracked(struct fz *fz, int pc, pid_t pid)
 		fz->others[i] = fz->others[--fz->nothers];
 }
 
-static int track_ioc(int fd, pid_t pid, __u32 flags)
-{
-	struct mmscope_track t;
-
-	memset(&t, 0, sizeof(t));
-	t.size = sizeof(t);
-	t.flags = flags;
-	t.pid = pid;
-	return ioctl(fd, MMSCOPE_IOC_TRACK, &t) ? -errno : 0;
-}
-
 /*
  * Untrack everything the debugfs "track" file lists (but the sentinel if
  * @keep), until nothing else is listed: children of a process tracked with
@@ -809,7 +798,7 @@ static void untrack_all(struct fz *fz, int keep)
 				kept = 1;
 				continue;
 			}
-			track_ioc(fz->fd, pid, MMSCOPE_TRACK_REMOVE);
+			mmscope_track_ioc(fz->fd, pid, MMSCOPE_TRACK_REMOVE);
 			seen++;
 		}
 		fclose(f);
@@ -853,7 +842,7 @@ static void resync(struct fz *fz)
 	}
 	fclose(f);
 	for (i = 0; i < n; i++)
-		if (!track_ioc(fz->fd, late[i], MMSCOPE_TRACK_REMOVE))
+		if (!mmscope_track_ioc(fz->fd, late[i], MMSCOPE_TRACK_REMOVE))
 			fz->late_adoptions++;
 }
 
@@ -867,7 +856,7 @@ static void ensure_sentinel(struct fz *fz)
 {
 	if (others_find(fz, fz->sentinel.pid) >= 0)
 		return;
-	if (!track_ioc(fz->fd, fz->sentinel.pid, 0))
+	if (!mmscope_track_ioc(fz->fd, fz->sentinel.pid, 0))
 		model_tracked(fz, PC_OTHER, fz->sentinel.pid, 0);
 }
 
@@ -2620,7 +2609,7 @@ static void fuzz_run(struct fz *fz, const unsigned int *w, unsigned int share, i
 	 * are adopted while they exit, until the table is full (ENOSPC for
 	 * every TRACK after) and the next cleanup empties it.
 	 */
-	if (cap_probe && !track_ioc(fz->fd, fz->spawner, MMSCOPE_TRACK_CHILDREN)) {
+	if (cap_probe && !mmscope_track_ioc(fz->fd, fz->spawner, MMSCOPE_TRACK_CHILDREN)) {
 		model_tracked(fz, PC_OTHER, fz->spawner, MMSCOPE_TRACK_CHILDREN);
 		fz->adoptions++;
 		/* full before the fuzzing may untrack the spawner: ~1 s under TCG */

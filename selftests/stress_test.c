@@ -1120,13 +1120,15 @@ static void *t1_forker(void *arg)
 	return NULL;
 }
 
-static void *t1_short_thread(void *arg)
+/* A thread that maps, touches and unmaps (long)@arg pages, then exits. */
+static void *short_thread(void *arg)
 {
-	char *p = mmap(NULL, 8 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t len = (long)arg * PG;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p != MAP_FAILED) {
-		memset(p, 1, 8 * PG);
-		munmap(p, 8 * PG);
+		memset(p, 1, len);
+		munmap(p, len);
 	}
 	return NULL;
 }
@@ -1139,7 +1141,7 @@ static void *t1_churner(void *arg)
 
 	sched_idle();
 	while (now() < a->limit) {
-		if (pthread_create(&t, NULL, t1_short_thread, NULL)) {
+		if (pthread_create(&t, NULL, short_thread, (void *)8L)) {
 			usleep(10000);
 			continue;
 		}
@@ -1814,17 +1816,6 @@ static void on_segv(int sig)
 	siglongjmp(segv_env, 1);
 }
 
-static void *t2_short_thread(void *arg)
-{
-	char *p = mmap(NULL, 16 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p != MAP_FAILED) {
-		memset(p, 1, 16 * PG);
-		munmap(p, 16 * PG);
-	}
-	return NULL;
-}
-
 static void *t2_churner(void *arg)
 {
 	struct t2_targ *a = arg;
@@ -1832,7 +1823,7 @@ static void *t2_churner(void *arg)
 	int i, n;
 
 	while (now() < a->limit) {
-		for (n = 0; n < 3 && !pthread_create(&t[n], NULL, t2_short_thread, NULL); n++)
+		for (n = 0; n < 3 && !pthread_create(&t[n], NULL, short_thread, (void *)16L); n++)
 			;
 		for (i = 0; i < n; i++)
 			pthread_join(t[i], NULL);
