@@ -55,7 +55,25 @@
 #define RO_SIZE		(ARG_ARENA + REC_ARENA)
 #define NFD		8		/* stream candidates: 6 O_NONBLOCK, 2 blocking */
 #define NFD_NONBLOCK	6
+#if __SIZEOF_POINTER__ == 8
 #define SPAWN_BASE	0x300000000000UL	/* where spawned children map */
+/* Addresses no task owns: past the 47-bit user half, non-canonical. */
+#define HIGH_A		(1UL << 47)
+#define HIGH_B		((1UL << 56) - 8)
+#define HIGH_C		(1UL << 56)
+#define TOP_PAGE	0x7ffffffff000UL	/* the last user page (4-level) */
+#else
+/*
+ * The 32-bit build (fuzz_test_32) sends every ioctl through the compat entry
+ * (compat_ptr_ioctl).  A 32-bit task on x86_64 owns addresses below
+ * 0xffffe000 (IA32_PAGE_OFFSET), so nothing above that is ever mapped.
+ */
+#define SPAWN_BASE	0x20000000UL
+#define HIGH_A		0xffffe000UL
+#define HIGH_B		0xfffffff8UL
+#define HIGH_C		0xfffff000UL
+#define TOP_PAGE	0xffffd000UL		/* the last page below it */
+#endif
 #define SPAWN_MAX	(4UL << 20)
 #define SPAWN_RING	16
 #define CLEANUP_EVERY	4000		/* calls between untrack-everything */
@@ -256,9 +274,14 @@ static const char *const pk_name[PK_NR] = {
 };
 
 /* Kernel addresses: the direct map, the kernel text, the top of it all. */
-static const __u64 kernel_addrs[] = {
-	0xffff888000000000ULL, 0xffffffff81000000ULL, 0xffffffffffffff00ULL,
-	0xffffffffff600000ULL, 0x8000000000000000ULL, 0xffff800000000000ULL,
+static const unsigned long kernel_addrs[] = {
+#if __SIZEOF_POINTER__ == 8
+	0xffff888000000000UL, 0xffffffff81000000UL, 0xffffffffffffff00UL,
+	0xffffffffff600000UL, 0x8000000000000000UL, 0xffff800000000000UL,
+#else
+	/* a pointer of a 32-bit task cannot name one: the top it cannot map */
+	0xffffe000UL, 0xfffff000UL, 0xffffff00UL,
+#endif
 };
 
 /* A pointer the kernel gets, and what the test knows about it. */
@@ -1063,22 +1086,21 @@ static void place_arg(struct fz *fz, struct call *c)
 	case PK_HIGH:
 		switch (below(r, 4)) {
 		case 0:
-			c->a.p = (char *)(1UL << 47);
+			c->a.p = (char *)HIGH_A;
 			break;
 		case 1:
-			c->a.p = (char *)((1UL << 56) - 8);
+			c->a.p = (char *)HIGH_B;
 			break;
 		case 2:
-			c->a.p = (char *)(1UL << 56);
+			c->a.p = (char *)HIGH_C;
 			break;
 		default:
-			c->a.p = (char *)(fz->top_page_unmapped ? 0x7ffffffff000UL + below(r, PAGE)
-							       : 1UL << 47);
+			c->a.p = (char *)(unsigned long)(fz->top_page_unmapped ? TOP_PAGE + below(r, PAGE) : HIGH_A);
 			break;
 		}
 		break;
 	default:
-		c->a.p = (char *)(unsigned long)kernel_addrs[below(r, ARRAY_SIZE(kernel_addrs))];
+		c->a.p = (char *)kernel_addrs[below(r, ARRAY_SIZE(kernel_addrs))];
 		break;
 	}
 	c->len = 0;
@@ -1139,13 +1161,13 @@ static void place_buf(struct fz *fz, struct call *c, __u32 rec_size)
 		c->b.p = NULL;
 		break;
 	case PK_KERNEL:
-		c->b.p = (char *)(unsigned long)kernel_addrs[below(r, ARRAY_SIZE(kernel_addrs))];
+		c->b.p = (char *)kernel_addrs[below(r, ARRAY_SIZE(kernel_addrs))];
 		break;
 	case PK_UNMAPPED:
 		c->b.p = (char *)fz->unmapped + PAGE * below(r, 16);
 		break;
 	default:
-		c->b.p = (char *)(1UL << 47);
+		c->b.p = (char *)HIGH_A;
 		break;
 	}
 }
@@ -2273,7 +2295,7 @@ static int uaccess_bad(struct fz *fz, const void *p, __u64 len)
 static void op_read(struct fz *fz, struct call *c)
 {
 	struct sfd *sf = c->sf;
-	__u64 len = pick_read_len(&fz->r), eff, ns, t0;
+	__u64 len = (size_t)pick_read_len(&fz->r), eff, ns, t0;	/* 32-bit: size_t */
 	unsigned int m;
 	ssize_t ret;
 	int err;
@@ -2719,7 +2741,8 @@ FIXTURE_SETUP(fuzz)
 	ASSERT_EQ(0, ioctl(fz->fd, MMSCOPE_IOC_GET_API, &api));
 	fz->levels = api.pgtable_levels;
 	fz->kver = api.kernel_version;
-	ASSERT_EQ(mmscope_oracle_pgtable_levels(), fz->levels);
+	if (__SIZEOF_POINTER__ == 8)	/* fuzz_test (64-bit) checks it for both */
+		ASSERT_EQ(mmscope_oracle_pgtable_levels(), fz->levels);
 	fz->walk_limit = 1ULL << (fz->levels == 5 ? 56 : 47);
 	fz->uaccess_limit = fz->walk_limit - PAGE;
 
@@ -2772,7 +2795,7 @@ FIXTURE_SETUP(fuzz)
 	ASSERT_TRUE(is_unmapped(fz->unmapped, 16 * PAGE)) {
 		TH_LOG("0x10000-0x20000 is mapped");
 	}
-	fz->top_page_unmapped = is_unmapped(0x7ffffffff000UL, PAGE);
+	fz->top_page_unmapped = is_unmapped(TOP_PAGE, PAGE);
 
 	/* targets */
 	ASSERT_EQ(0, mmscope_holder_start(&fz->live, live_setup, NULL, &fz->lm, sizeof(fz->lm)));

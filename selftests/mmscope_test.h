@@ -76,6 +76,9 @@ static inline int mmscope_read_line(const char *path, char *buf, size_t len)
  */
 static inline int mmscope_oracle_pgtable_levels(void)
 {
+#if __SIZEOF_POINTER__ == 4
+	return -ENOSYS;		/* a 32-bit task cannot ask: no such hint */
+#else
 	void *hint = (void *)(1UL << 50);
 	void *p = mmap(hint, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	int levels;
@@ -85,6 +88,7 @@ static inline int mmscope_oracle_pgtable_levels(void)
 	levels = (unsigned long)p >= (1UL << 47) ? 5 : 4;
 	munmap(p, 4096);
 	return levels;
+#endif
 }
 
 /* Clear CAP_SYS_ADMIN from all of this process's capability sets. */
