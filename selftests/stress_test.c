@@ -2352,8 +2352,18 @@ struct t3 {
 };
 
 /* A process that faults now and then, and forks a child now and then. */
-static void __attribute__((noreturn)) t3_holder(double limit)
+/*
+ * A holder lives until the test kills it (teardown, or PDEATHSIG should the
+ * test die); the limit is only a backstop.  Its pace scales with the kernel
+ * (MMSCOPE_TIMEOUT_SCALE): 72 holders at full pace saturated the debug
+ * kernel's single emulated CPU thread so much that forking them all took
+ * longer than a limit counted from before the first fork, and the first
+ * half had exited before the fill reached them.
+ */
+static void __attribute__((noreturn)) t3_holder(void)
 {
+	unsigned int scale = mmscope_timeout_scale();
+	double limit = now() + 600.0 * scale;
 	long i;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -2373,7 +2383,7 @@ static void __attribute__((noreturn)) t3_holder(double limit)
 			if (c > 0)
 				waitpid(c, NULL, 0);
 		}
-		usleep(20000);
+		usleep(20000 * scale);
 	}
 	_exit(0);
 }
@@ -2614,10 +2624,11 @@ TEST_F_TIMEOUT(stress, track_untrack_race, 300)
 		pid = fork();
 		ASSERT_LE(0, pid);
 		if (pid == 0)
-			t3_holder(t0 + secs + 60);
+			t3_holder();
 		add_kid(self, pid, 0);
 		c->holders[i] = pid;
 	}
+	TH_LOG("%d holders forked in %.1f s", T3_HOLDERS, now() - t0);
 	self->untrack = 1;
 	self->stop = &c->stop;
 	ASSERT_EQ(0, start_thread(self, t3_spawner, c));
