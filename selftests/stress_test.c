@@ -303,6 +303,24 @@ static int track_list(pid_t *pids, int *exited, int max)
 	return n;
 }
 
+/*
+ * The track file read by a racing thread, counted in @k (no errno is
+ * documented for reading it): the number listed, or -1 when the read failed.
+ * A list longer than the table is a failure; *max_listed keeps the longest.
+ */
+static int list_tracked(struct kstat *k, pid_t *pids, int *exited, long *max_listed)
+{
+	int n = track_list(pids, exited, MAX_TRACKED * 2);
+
+	if (kcheck(k, n < 0 ? -n : 0, no_errnos, "track list"))
+		return -1;
+	if (n > MAX_TRACKED)
+		note_fail("track lists %d processes", n);
+	if (n > *max_listed)
+		*max_listed = n;
+	return n;
+}
+
 #define count_task_dirs mmscope_count_task_dirs
 
 /*
@@ -2149,13 +2167,9 @@ static void *t2_reaper(void *arg)
 	long round;
 
 	for (round = 0; !c->stop; round++) {
-		n = track_list(pids, exited, MAX_TRACKED * 2);
-		if (kcheck(&c->k[K2_TRACK_LIST], n < 0 ? -n : 0, no_errnos, "track list"))
+		n = list_tracked(&c->k[K2_TRACK_LIST], pids, exited, &c->max_listed);
+		if (n < 0)
 			continue;
-		if (n > MAX_TRACKED)
-			note_fail("track lists %d processes", n);
-		if (n > c->max_listed)
-			c->max_listed = n;
 		for (i = 0; i < n && i < MAX_TRACKED * 2; i++) {
 			if (pids[i] == c->target)
 				continue;
@@ -2529,7 +2543,6 @@ static void *t3_racer(void *arg)
 /* Lists, reads and streams what is tracked; untracks what is not ours. */
 static void *t3_lister(void *arg)
 {
-	static const int ok_list[] = { 0 };
 	static const int ok_file[] = { ENOENT, EIO, EINTR, 0 };
 	static const int ok_gone[] = { ENOENT, 0 };
 	static const char *const files[4] = { "summary", "faults", "vmas", "pagetable" };
@@ -2546,13 +2559,9 @@ static void *t3_lister(void *arg)
 		return NULL;
 	}
 	for (it = 0; !c->stop; it++) {
-		n = track_list(pids, NULL, MAX_TRACKED * 2);
-		if (kcheck(&c->k[K3_LIST], n < 0 ? -n : 0, ok_list, "track list"))
+		n = list_tracked(&c->k[K3_LIST], pids, NULL, &c->max_listed);
+		if (n < 0)
 			continue;
-		if (n > MAX_TRACKED)
-			note_fail("track lists %d processes", n);
-		if (n > c->max_listed)
-			c->max_listed = n;
 		for (i = 0; i < n && i < MAX_TRACKED * 2; i++)
 			__atomic_store_n(&c->listed[i], pids[i], __ATOMIC_RELAXED);
 		__atomic_store_n(&c->nlisted, n < MAX_TRACKED * 2 ? n : MAX_TRACKED * 2,
