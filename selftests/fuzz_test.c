@@ -80,7 +80,6 @@
 #define MAX_RW		0x7ffff000UL	/* MAX_RW_COUNT: read() clamps to it */
 #define DEFAULT_CALLS	100000
 #define MAX_KEYS	128
-#define MAX_TRACKED	64		/* abi.md: "-ENOSPC 64 tracked" */
 
 /* ---- results ------------------------------------------------------------- */
 
@@ -390,7 +389,7 @@ struct fz {
 
 	/* tracking model */
 	int tracked[PC_KNOWN];
-	pid_t others[2 * MAX_TRACKED];	/* other pids tracked, the sentinel too */
+	pid_t others[2 * MMSCOPE_TRACK_MAX];	/* other pids tracked, the sentinel too */
 	int nothers;
 	int uncertain;			/* CHILDREN: entries appear behind our back */
 	unsigned long grace_until;	/* ... and may still, after a cleanup */
@@ -847,14 +846,14 @@ static void ensure_sentinel(struct fz *fz);
  */
 static void resync(struct fz *fz)
 {
-	pid_t late[2 * MAX_TRACKED];
+	pid_t late[2 * MMSCOPE_TRACK_MAX];
 	char line[128];
 	int n = 0, i;
 	FILE *f = fopen(MMSCOPE_DEBUGFS "/track", "re");
 
 	if (!f)
 		return;
-	while (fgets(line, sizeof(line), f) && n < 2 * MAX_TRACKED) {
+	while (fgets(line, sizeof(line), f) && n < 2 * MMSCOPE_TRACK_MAX) {
 		pid_t pid = atoi(line);
 		int pc = classify(fz, pid);
 
@@ -1865,7 +1864,7 @@ static void op_track(struct fz *fz, struct call *c)
 	memcpy(&t, c->img, sizeof(t));
 	c->pc = classify(fz, t.pid);
 	tr = is_tracked(fz, c->pc, t.pid);
-	full = unsure(fz) || nr_tracked(fz) >= MAX_TRACKED;
+	full = unsure(fz) || nr_tracked(fz) >= MMSCOPE_TRACK_MAX;
 	m = expect_size_rule(c, sizeof(t));
 	if (m) {
 		;
@@ -2635,7 +2634,7 @@ static void fuzz_run(struct fz *fz, const unsigned int *w, unsigned int share, i
 		model_tracked(fz, PC_OTHER, fz->spawner, MMSCOPE_TRACK_CHILDREN);
 		fz->adoptions++;
 		/* full before the fuzzing may untrack the spawner: ~1 s under TCG */
-		for (i = 0; i < 300 && tracked_count_debugfs() < MAX_TRACKED; i++)
+		for (i = 0; i < 300 && tracked_count_debugfs() < MMSCOPE_TRACK_MAX; i++)
 			usleep(10000);
 	}
 	while (fz->calls < fz->target) {

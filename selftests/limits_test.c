@@ -13,7 +13,6 @@
 
 #define STATS		MMSCOPE_DEBUGFS "/stats"
 #define TRACK_FILE	MMSCOPE_DEBUGFS "/track"
-#define MAX_TRACKED	64
 #define RING_MAX	65536
 #define RINGS_MAX_BYTES	(64L << 20)
 #define EVENT_SIZE	64
@@ -74,8 +73,7 @@ FIXTURE_SETUP(limits)
 {
 	self->fd = mmscope_open();
 	ASSERT_LE(0, self->fd);
-	if (!mmscope_has_faults(self->fd))
-		SKIP(return, "no fault tracking in this module");
+	ASSERT_TRUE(mmscope_has_faults(self->fd)) TH_LOG("no fault tracking in this module");
 	/* entries an earlier program left (exited processes stay listed) */
 	if (tracked_count() > 0) {
 		TH_LOG("untracking %d processes left tracked", tracked_count());
@@ -101,34 +99,34 @@ FIXTURE_TEARDOWN(limits)
 /* 64 tracked at most: the 65th is -ENOSPC; each entry is accounted, then returned. */
 TEST_F(limits, tracking_table_is_bounded_and_accounted)
 {
-	struct mmscope_holder h[MAX_TRACKED + 1];
+	struct mmscope_holder h[MMSCOPE_TRACK_MAX + 1];
 	struct held h0, h1, h2;
 	int i, out, err;
 
 	ASSERT_EQ(0, read_held("tracked", &h0));
-	for (i = 0; i <= MAX_TRACKED; i++)
+	for (i = 0; i <= MMSCOPE_TRACK_MAX; i++)
 		ASSERT_EQ(0, mmscope_holder_start(&h[i], sleeper, NULL, &out, sizeof(out)));
-	for (i = 0; i < MAX_TRACKED; i++)
+	for (i = 0; i < MMSCOPE_TRACK_MAX; i++)
 		ASSERT_EQ(0, mmscope_track_ioc(self->fd, h[i].pid, 0));
-	EXPECT_EQ(-ENOSPC, mmscope_track_ioc(self->fd, h[MAX_TRACKED].pid, 0));
+	EXPECT_EQ(-ENOSPC, mmscope_track_ioc(self->fd, h[MMSCOPE_TRACK_MAX].pid, 0));
 	EXPECT_EQ(-EINVAL, mmscope_write_file(TRACK_FILE, "0"));
 	err = mmscope_write_file(TRACK_FILE, "1");	/* init: full before anything else */
 	EXPECT_EQ(-ENOSPC, err);
-	EXPECT_EQ(MAX_TRACKED, tracked_count());
+	EXPECT_EQ(MMSCOPE_TRACK_MAX, tracked_count());
 
 	ASSERT_EQ(0, read_held("tracked", &h1));
-	EXPECT_EQ(h0.objects + MAX_TRACKED, h1.objects);
+	EXPECT_EQ(h0.objects + MMSCOPE_TRACK_MAX, h1.objects);
 	EXPECT_LT(h0.bytes, h1.bytes);
-	EXPECT_EQ(0, (h1.bytes - h0.bytes) % MAX_TRACKED);
+	EXPECT_EQ(0, (h1.bytes - h0.bytes) % MMSCOPE_TRACK_MAX);
 	TH_LOG("64 tracked processes hold %ld bytes (%ld each)", h1.bytes - h0.bytes,
-	       (h1.bytes - h0.bytes) / MAX_TRACKED);
+	       (h1.bytes - h0.bytes) / MMSCOPE_TRACK_MAX);
 
-	for (i = 0; i < MAX_TRACKED; i++)
+	for (i = 0; i < MMSCOPE_TRACK_MAX; i++)
 		EXPECT_EQ(0, mmscope_track_ioc(self->fd, h[i].pid, MMSCOPE_TRACK_REMOVE));
 	ASSERT_EQ(0, read_held("tracked", &h2));
 	EXPECT_EQ(h0.bytes, h2.bytes);
 	EXPECT_EQ(h0.objects, h2.objects);
-	for (i = 0; i <= MAX_TRACKED; i++)
+	for (i = 0; i <= MMSCOPE_TRACK_MAX; i++)
 		mmscope_holder_stop(&h[i]);
 }
 
@@ -229,12 +227,12 @@ TEST_F(limits, tracked_children_are_bounded)
 	ASSERT_EQ(1, write(cmd[1], "g", 1));
 	ASSERT_EQ(1, read(rep[0], &c, 1));
 	/* the children are listed by a work item: let it run */
-	for (i = 0; i < 50 && tracked_count() < MAX_TRACKED; i++)
+	for (i = 0; i < 50 && tracked_count() < MMSCOPE_TRACK_MAX; i++)
 		usleep(100000);
 	ASSERT_EQ(0, read_held("tracked", &t1));
 	listed = tracked_count();
-	EXPECT_EQ(MAX_TRACKED, listed);
-	EXPECT_GE(t0.objects + 2 * MAX_TRACKED, t1.objects);
+	EXPECT_EQ(MMSCOPE_TRACK_MAX, listed);
+	EXPECT_GE(t0.objects + 2 * MMSCOPE_TRACK_MAX, t1.objects);
 	TH_LOG("200 children: %d processes listed, %ld entries held (%ld bytes)", listed,
 	       t1.objects - t0.objects, t1.bytes - t0.bytes);
 

@@ -110,8 +110,8 @@ int mmscope_pt_records(struct mm_struct *mm, unsigned long start,
 		       unsigned long end, struct mmscope_rec_sink *s,
 		       unsigned long *walk_end, unsigned long *tables);
 
-/* track.c: the tracked processes, shared by every per-process view. */
-#define MMSCOPE_MAX_TRACKED	64
+/* track.c: the tracked processes, shared by every per-process view
+ * (MMSCOPE_TRACK_MAX of them, a uapi promise). */
 
 /* fault.c: all FAULT_STREAM rings together; one more gets -ENOSPC. */
 #define MMSCOPE_RINGS_MAX_BYTES	(64UL << 20)

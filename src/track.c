@@ -60,7 +60,7 @@ static void hash_remove(struct mmscope_task *t)
 
 #define ENTRY_BYTES	(sizeof(struct mmscope_task) + sizeof(struct mmscope_faults))
 /* Entries allocated, listed or not: the table plus children waiting. */
-#define MAX_ENTRIES	(2 * MMSCOPE_MAX_TRACKED)
+#define MAX_ENTRIES	(2 * MMSCOPE_TRACK_MAX)
 
 /* -ENOSPC when MAX_ENTRIES entries exist already, -ENOMEM. */
 static struct mmscope_task *alloc_entry(struct pid *pid, pid_t nr,
@@ -151,7 +151,7 @@ static void release_task_entry(struct mmscope_task *t)
 /**
  * mmscope_track - start tracking thread group @nr (caller's pid namespace)
  * Return: 0, -ESRCH no such process, -EEXIST already tracked, -ENOSPC
- * MMSCOPE_MAX_TRACKED reached, -ENOMEM.
+ * MMSCOPE_TRACK_MAX reached, -ENOMEM.
  */
 int mmscope_track(pid_t nr, unsigned int flags)
 {
@@ -180,7 +180,7 @@ int mmscope_track(pid_t nr, unsigned int flags)
 	if (find_task(nr))
 		goto unlock;
 	err = -ENOSPC;
-	if (mmscope_nr_tasks >= MMSCOPE_MAX_TRACKED)
+	if (mmscope_nr_tasks >= MMSCOPE_TRACK_MAX)
 		goto unlock;
 	if (!mmscope_nr_tasks) {
 		err = mmscope_fault_hooks_start();
@@ -286,7 +286,7 @@ static void adopt_children(struct work_struct *work)
 	mutex_lock(&mmscope_tasks_lock);
 	llist_for_each_entry_safe(t, tmp, pending, adopt) {
 		if (!mmscope_fault_hooks_active() ||
-		    mmscope_nr_tasks >= MMSCOPE_MAX_TRACKED || find_task(t->nr)) {
+		    mmscope_nr_tasks >= MMSCOPE_TRACK_MAX || find_task(t->nr)) {
 			hash_remove(t);
 			list_add(&t->node, &drop);
 			atomic_long_inc(&children_dropped);

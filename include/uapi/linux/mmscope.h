@@ -297,8 +297,14 @@ enum mmscope_fault_cause {
  * MMSCOPE_IOC_TRACK: start (or with MMSCOPE_TRACK_REMOVE stop) tracking a
  * process; the same table as debugfs "track".  Errors: -EINVAL unknown
  * flags/reserved, -ESRCH no such process, -EEXIST already tracked,
- * -ENOENT (remove) not tracked, -ENOSPC too many tracked (64).
+ * -ENOENT (remove) not tracked, -ENOSPC too many tracked (MMSCOPE_TRACK_MAX).
  */
+/*
+ * At most this many processes are tracked at once (the 65th TRACK is
+ * -ENOSPC).  ABI promise: a module of this API version tracks exactly this
+ * many, never fewer; a later API version may raise it, never lower it.
+ */
+#define MMSCOPE_TRACK_MAX	64
 #define MMSCOPE_TRACK_REMOVE	(1U << 0)
 #define MMSCOPE_TRACK_CHILDREN	(1U << 1)	/* also track processes it forks */
 #define MMSCOPE_TRACK_FLAGS_ALL	(MMSCOPE_TRACK_REMOVE | MMSCOPE_TRACK_CHILDREN)
