@@ -65,7 +65,6 @@
 #define THP_DIR		"/sys/kernel/mm/transparent_hugepage"
 #define KHP_DIR		THP_DIR "/khugepaged"
 #define MODULE_DIR	"/sys/module/mmscope"
-#define MAX_TRACKED	64
 #define EXEC_ENV	"MMSCOPE_STRESS_EXEC"
 #define FILE_BUF	(1 << 20)	/* a debugfs file read whole */
 
@@ -310,11 +309,11 @@ static int track_list(pid_t *pids, int *exited, int max)
  */
 static int list_tracked(struct kstat *k, pid_t *pids, int *exited, long *max_listed)
 {
-	int n = track_list(pids, exited, MAX_TRACKED * 2);
+	int n = track_list(pids, exited, MMSCOPE_TRACK_MAX * 2);
 
 	if (kcheck(k, n < 0 ? -n : 0, no_errnos, "track list"))
 		return -1;
-	if (n > MAX_TRACKED)
+	if (n > MMSCOPE_TRACK_MAX)
 		note_fail("track lists %d processes", n);
 	if (n > *max_listed)
 		*max_listed = n;
@@ -701,16 +700,16 @@ static int knob_set(FIXTURE_DATA(stress) *self, const char *path, const char *va
  */
 static int untrack_everything(void)
 {
-	pid_t pids[MAX_TRACKED * 2];
+	pid_t pids[MMSCOPE_TRACK_MAX * 2];
 	int fd = mmscope_open(), round, i, n = -1;
 
 	if (fd < 0)
 		return -1;
 	for (round = 0; round < 50; round++) {
-		n = track_list(pids, NULL, MAX_TRACKED * 2);
+		n = track_list(pids, NULL, MMSCOPE_TRACK_MAX * 2);
 		if (n <= 0)
 			break;
-		for (i = 0; i < n && i < MAX_TRACKED * 2; i++)
+		for (i = 0; i < n && i < MMSCOPE_TRACK_MAX * 2; i++)
 			mmscope_track_ioc(fd, pids[i], MMSCOPE_TRACK_REMOVE);
 		usleep(20000);
 	}
@@ -1635,8 +1634,8 @@ TEST_F_TIMEOUT(stress, walks_vs_mutations, 300)
 	ASSERT_LE(0, c->fd) {
 		TH_LOG("open %s: %s", MMSCOPE_DEV, strerror(-c->fd));
 	}
-	if (!mmscope_has_process_memory(c->fd) || !mmscope_has_faults(c->fd))
-		SKIP(return, "module lacks process memory or faults");
+	ASSERT_TRUE(mmscope_has_process_memory(c->fd) && mmscope_has_faults(c->fd))
+		TH_LOG("module lacks process memory or faults");
 	c->limit = user_limit(c->fd);
 	ASSERT_NE(0, c->limit);
 
@@ -1970,6 +1969,7 @@ static const char *const k2_names[K2_NR] = {
 
 #define T2_RING_A	4096
 #define T2_RING_B	64	/* small: drops */
+#define T2_PROGRESS_WAIT 120	/* s x MMSCOPE_TIMEOUT_SCALE: at most this for every kind of operation */
 
 struct t2 {
 	int fd, afd, bfd;
@@ -2160,8 +2160,8 @@ static void *t2_reaper(void *arg)
 {
 	static const int ok[] = { ENOENT, 0 };
 	struct t2 *c = arg;
-	pid_t pids[MAX_TRACKED * 2];
-	int exited[MAX_TRACKED * 2], n, i, err;
+	pid_t pids[MMSCOPE_TRACK_MAX * 2];
+	int exited[MMSCOPE_TRACK_MAX * 2], n, i, err;
 	struct mmscope_fault_stats s;
 	char who[64], cmd[24];
 	long round;
@@ -2170,7 +2170,7 @@ static void *t2_reaper(void *arg)
 		n = list_tracked(&c->k[K2_TRACK_LIST], pids, exited, &c->max_listed);
 		if (n < 0)
 			continue;
-		for (i = 0; i < n && i < MAX_TRACKED * 2; i++) {
+		for (i = 0; i < n && i < MMSCOPE_TRACK_MAX * 2; i++) {
 			if (pids[i] == c->target)
 				continue;
 			c->children_seen++;
@@ -2224,8 +2224,7 @@ TEST_F_TIMEOUT(stress, faults_vs_exit_exec, 300)
 	c->afd = c->bfd = -1;
 	self->fd = c->fd = mmscope_open();
 	ASSERT_LE(0, c->fd);
-	if (!mmscope_has_faults(c->fd))
-		SKIP(return, "module lacks MMSCOPE_FEATURE_FAULTS");
+	ASSERT_TRUE(mmscope_has_faults(c->fd)) TH_LOG("module lacks MMSCOPE_FEATURE_FAULTS");
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, sh);
 	ASSERT_EQ(0, pipe2(ready, O_CLOEXEC));
@@ -2233,8 +2232,9 @@ TEST_F_TIMEOUT(stress, faults_vs_exit_exec, 300)
 	t0 = now();
 	pid = fork();
 	ASSERT_LE(0, pid);
+	/* the target's threads run until it is killed (the limit is a backstop) */
 	if (pid == 0)
-		t2_target(sh, ready[1], go[0], t0 + secs + 60);
+		t2_target(sh, ready[1], go[0], t0 + secs + T2_PROGRESS_WAIT * mmscope_timeout_scale() + 60);
 	add_kid(self, pid, 1);
 	c->target = pid;
 	ASSERT_EQ(1, read(ready[0], &ch, 1));
@@ -2258,6 +2258,16 @@ TEST_F_TIMEOUT(stress, faults_vs_exit_exec, 300)
 	t0 = now();
 	ASSERT_EQ(1, write(go[1], &ch, 1));
 	sleep_until(t0 + secs);
+	/*
+	 * Every kind of operation must have happened at least once before the
+	 * target dies, however slow the guest: on the debug kernel under one
+	 * emulated CPU a fork+exec can take seconds.  Wait for that progress,
+	 * not for a fixed time; the test's own limit bounds the wait.
+	 */
+	while (!(sh->ops[P_EXECS] && sh->ops[P_THREADS] && sh->ops[P_SEGV] && sh->ops[P_TOUCH]) &&
+	       now() < t0 + secs + T2_PROGRESS_WAIT * mmscope_timeout_scale())
+		usleep(100000);
+	TH_LOG("every kind of operation seen after %.1f s", now() - t0);
 
 	/* the target and every descendant die; then its counters are final */
 	kill(-pid, SIGKILL);
@@ -2357,7 +2367,7 @@ struct t3 {
 	pid_t holders[T3_HOLDERS];
 	pid_t shortp[T3_SHORT];		/* the spawner's children, exited or not */
 	pid_t thread_ids[T3_RACERS];
-	pid_t listed[MAX_TRACKED * 2];	/* the lister's last view */
+	pid_t listed[MMSCOPE_TRACK_MAX * 2];	/* the lister's last view */
 	int nlisted;
 	struct kstat k[K3_NR];
 	long spawned, phases, max_listed, skewed, max_skew, empty_seen;
@@ -2547,7 +2557,7 @@ static void *t3_lister(void *arg)
 	static const int ok_gone[] = { ENOENT, 0 };
 	static const char *const files[4] = { "summary", "faults", "vmas", "pagetable" };
 	struct t3 *c = arg;
-	pid_t pids[MAX_TRACKED * 2], pid;
+	pid_t pids[MMSCOPE_TRACK_MAX * 2], pid;
 	struct mmscope_fault_stats s;
 	char path[96], who[64], *buf = malloc(FILE_BUF);
 	unsigned long r = 777;
@@ -2562,18 +2572,18 @@ static void *t3_lister(void *arg)
 		n = list_tracked(&c->k[K3_LIST], pids, NULL, &c->max_listed);
 		if (n < 0)
 			continue;
-		for (i = 0; i < n && i < MAX_TRACKED * 2; i++)
+		for (i = 0; i < n && i < MMSCOPE_TRACK_MAX * 2; i++)
 			__atomic_store_n(&c->listed[i], pids[i], __ATOMIC_RELAXED);
-		__atomic_store_n(&c->nlisted, n < MAX_TRACKED * 2 ? n : MAX_TRACKED * 2,
+		__atomic_store_n(&c->nlisted, n < MMSCOPE_TRACK_MAX * 2 ? n : MMSCOPE_TRACK_MAX * 2,
 				 __ATOMIC_RELAXED);
 		c->empty_seen += !n;
-		for (i = dup = 0; i < n && i < MAX_TRACKED * 2; i++)
+		for (i = dup = 0; i < n && i < MMSCOPE_TRACK_MAX * 2; i++)
 			for (j = 0; j < i; j++)
 				dup |= pids[i] == pids[j];
 		if (dup)
 			note_fail("track lists a pid twice");
 		err = count_task_dirs();
-		if (err < 0 || err > MAX_TRACKED)
+		if (err < 0 || err > MMSCOPE_TRACK_MAX)
 			note_fail("tasks directory: %d", err);
 		if (n > 0 && !(it % 4)) {
 			pid = pids[rnd(&r) % n];
@@ -2594,7 +2604,7 @@ static void *t3_lister(void *arg)
 				close(sfd);
 			}
 		}
-		for (i = 0; i < n && i < MAX_TRACKED * 2; i++) {
+		for (i = 0; i < n && i < MMSCOPE_TRACK_MAX * 2; i++) {
 			if (t3_in_pool(c, pids[i]) && (!c->narrow || t3_hot(c, pids[i])))
 				continue;
 			err = -mmscope_track_ioc(c->fd, pids[i], MMSCOPE_TRACK_REMOVE);
@@ -2624,8 +2634,7 @@ TEST_F_TIMEOUT(stress, track_untrack_race, 300)
 		c->k[i].name = k3_names[i];
 	self->fd = c->fd = mmscope_open();
 	ASSERT_LE(0, c->fd);
-	if (!mmscope_has_faults(c->fd))
-		SKIP(return, "module lacks MMSCOPE_FEATURE_FAULTS");
+	ASSERT_TRUE(mmscope_has_faults(c->fd)) TH_LOG("module lacks MMSCOPE_FEATURE_FAULTS");
 	if (access(TRACK_FILE, W_OK))
 		SKIP(return, "no %s", TRACK_FILE);
 	t0 = now();
@@ -2651,7 +2660,7 @@ TEST_F_TIMEOUT(stress, track_untrack_race, 300)
 	while (now() < t0 + secs) {
 		double start, until;
 		int n, j, others, drained = 0;
-		pid_t pids[MAX_TRACKED * 2];
+		pid_t pids[MMSCOPE_TRACK_MAX * 2];
 
 		/*
 		 * Two seconds of the whole pool, the table filled at once
@@ -2676,8 +2685,8 @@ TEST_F_TIMEOUT(stress, track_untrack_race, 300)
 		start = now();
 		until = start + 3;
 		while (now() < until) {
-			n = track_list(pids, NULL, MAX_TRACKED * 2);
-			for (j = others = 0; j < n && j < MAX_TRACKED * 2; j++) {
+			n = track_list(pids, NULL, MMSCOPE_TRACK_MAX * 2);
+			for (j = others = 0; j < n && j < MMSCOPE_TRACK_MAX * 2; j++) {
 				if (t3_hot(c, pids[j]))
 					continue;
 				others++;
@@ -2868,8 +2877,7 @@ TEST_F_TIMEOUT(stress, unload_with_blocked_readers, 300)
 
 	fd = self->fd = mmscope_open();
 	ASSERT_LE(0, fd);
-	if (!mmscope_has_faults(fd))
-		SKIP(return, "module lacks MMSCOPE_FEATURE_FAULTS");
+	ASSERT_TRUE(mmscope_has_faults(fd)) TH_LOG("module lacks MMSCOPE_FEATURE_FAULTS");
 	ASSERT_EQ(0, mmscope_track_ioc(fd, pid, 0));
 	self->untrack = 1;
 	c->rfd = open(MMSCOPE_DEV, O_RDWR | O_CLOEXEC);
