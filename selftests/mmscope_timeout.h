@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Included first by the build's copy of kselftest_harness.h (see Makefile),
- * which calls the three hooks below around every test:
+ * which calls the hooks below around every test:
  *
  *  - mmscope_test_begin(): the test's limit is its TEST_F_TIMEOUT (or the
  *    default) times $MMSCOPE_TIMEOUT_SCALE, a positive real number that
  *    selftests/run_suite sets from the speed it measures in the guest at boot
  *    (times a floor for the slow debug kernel).  One place at run time, so
- *    a busy host lengthens every limit alike.
- *  - mmscope_test_timeout(): called in the harness's SIGALRM handler before
- *    it kills the test's process group: prints, for each process of the
- *    group, its state, wait channel and kernel stack, so a test killed at
- *    its limit says where it was waiting.
+ *    a busy host lengthens every limit alike.  SIGALRM comes at every
+ *    quarter of the limit (the harness's handler restarts its waitpid()).
+ *  - mmscope_test_due(): called first in the harness's SIGALRM handler.  At
+ *    half and three quarters of the limit it prints where the test's
+ *    processes are (a slow test says why it is slow even when it passes),
+ *    and returns 0: the test goes on.  At the limit it prints the same, then
+ *    returns 1 and the harness kills the test's process group.
  *  - mmscope_test_end(): prints one line per test,
  *        # mmscope-time: FIXTURE.TEST SECONDS LIMIT [timeout]
  *    which scripts/check reads for the longest test's share of its limit.
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,22 +39,31 @@ static inline double mmscope_timeout_scale(void)
 }
 
 static struct timespec mmscope_test_t0;
+static double mmscope_test_limit;
+
+static inline double mmscope_test_elapsed(void)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - mmscope_test_t0.tv_sec) + (t1.tv_nsec - mmscope_test_t0.tv_nsec) / 1e9;
+}
 
 static inline void mmscope_test_begin(int timeout)
 {
+	struct itimerval q = { { 0, 0 }, { 0, 0 } };
+
 	clock_gettime(CLOCK_MONOTONIC, &mmscope_test_t0);
-	alarm((unsigned int)ceil(timeout * mmscope_timeout_scale()));
+	mmscope_test_limit = ceil(timeout * mmscope_timeout_scale());
+	q.it_value.tv_sec = q.it_interval.tv_sec = (time_t)ceil(mmscope_test_limit / 4);
+	setitimer(ITIMER_REAL, &q, NULL);
 }
 
 static inline void mmscope_test_end(const char *fixture, const char *name, int timeout,
 				    int timed_out)
 {
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("# mmscope-time: %s.%s %.1f %.0f%s\n", fixture, name,
-	       (t1.tv_sec - mmscope_test_t0.tv_sec) + (t1.tv_nsec - mmscope_test_t0.tv_nsec) / 1e9,
-	       ceil(timeout * mmscope_timeout_scale()), timed_out ? " timeout" : "");
+	printf("# mmscope-time: %s.%s %.1f %.0f%s\n", fixture, name, mmscope_test_elapsed(),
+	       mmscope_test_limit, timed_out ? " timeout" : "");
 	fflush(stdout);
 }
 
@@ -70,13 +82,14 @@ static inline void mmscope_dump_file(const char *pid, const char *tid, const cha
 	fclose(f);
 }
 
-/* Where each process of the killed test's group (pgid @pgrp) waits. */
-static inline void mmscope_test_timeout(int pgrp)
+/* Where each process of the test's group (pgid @pgrp) is. */
+static inline void mmscope_test_where(int pgrp, const char *what)
 {
 	struct dirent *d;
 	DIR *dir = opendir("/proc");
 
-	printf("# timeout: processes of the test (process group %d) before SIGKILL:\n", pgrp);
+	printf("# %s: %.0f s of %.0f s; processes of the test (process group %d):\n", what,
+	       mmscope_test_elapsed(), mmscope_test_limit, pgrp);
 	while (dir && (d = readdir(dir))) {
 		char path[64], stat[512], *rp;
 		struct dirent *t;
@@ -112,6 +125,20 @@ static inline void mmscope_test_timeout(int pgrp)
 	if (dir)
 		closedir(dir);
 	fflush(stdout);
+}
+
+/* In the SIGALRM handler: 1 when the test is out of time, else 0 (go on). */
+static inline int mmscope_test_due(int pgrp)
+{
+	double e = mmscope_test_elapsed();
+
+	if (e >= mmscope_test_limit - 0.5) {
+		mmscope_test_where(pgrp, "timeout");
+		return 1;
+	}
+	if (e >= mmscope_test_limit / 2 - 0.5)
+		mmscope_test_where(pgrp, "slow");
+	return 0;
 }
 
 #endif /* _MMSCOPE_TIMEOUT_H */
