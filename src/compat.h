@@ -160,4 +160,26 @@ typedef struct lru_gen_struct mmscope_lru_gen_t;
 typedef struct lru_gen_folio mmscope_lru_gen_t;
 #endif
 
+/*
+ * The file a user sees behind a mapping.  Since 6.8 a mapping of a file on
+ * overlayfs holds a backing file (the lower filesystem's inode and path),
+ * and /proc/PID/maps shows the overlay's through file_user_inode() and
+ * file_user_path() (backing_file_user_path() is exported, GPL); before
+ * that, the mapped file's own.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 8, 0)
+static inline const struct inode *mmscope_file_user_inode(const struct file *f)
+{
+	return file_inode(f);
+}
+
+static inline const struct path *mmscope_file_user_path(const struct file *f)
+{
+	return &f->f_path;
+}
+#else
+#define mmscope_file_user_inode(f)	file_user_inode(f)
+#define mmscope_file_user_path(f)	file_user_path(f)
+#endif
+
 #endif /* _MMSCOPE_COMPAT_H */

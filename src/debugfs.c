@@ -37,6 +37,7 @@
 #include <linux/utsname.h>
 #include <generated/utsrelease.h>
 
+#include "compat.h"
 #include "mmscope.h"
 
 static struct dentry *mmscope_debugfs_root;
@@ -257,7 +258,7 @@ static void vma_show(struct seq_file *m, struct vm_area_struct *vma,
 	int i;
 
 	if (vma->vm_file) {
-		struct inode *inode = file_inode(vma->vm_file);
+		const struct inode *inode = mmscope_file_user_inode(vma->vm_file);
 
 		dev = inode->i_sb->s_dev;
 		ino = inode->i_ino;
@@ -276,7 +277,7 @@ static void vma_show(struct seq_file *m, struct vm_area_struct *vma,
 		   MAJOR(dev), MINOR(dev), ino, c->resident << (PAGE_SHIFT - 10),
 		   c->swap << (PAGE_SHIFT - 10));
 	if (vma->vm_file)
-		seq_file_path(m, vma->vm_file, " \t\n\\");
+		seq_path(m, mmscope_file_user_path(vma->vm_file), " \t\n\\");
 	else if (vma->vm_ops && vma->vm_ops->name && vma->vm_ops->name(vma))
 		seq_puts(m, vma->vm_ops->name(vma));
 	else
