@@ -264,6 +264,15 @@ static u8 fault_cause(const struct fault_ctx *c, const struct pt_state *after,
 			    c->vm_end >= (c->address & HPAGE_PMD_MASK) + HPAGE_PMD_SIZE &&
 			    after->st != ST_NONE)
 				return MMSCOPE_CAUSE_THP_FALLBACK;
+			/*
+			 * A read maps the zero page (x86 never forbids it), so
+			 * a read that finds a page after, or none, raced: the
+			 * entry was filled by someone else, such as migration
+			 * putting a page back between our two reads, or
+			 * another thread's write.
+			 */
+			if (!write || after->st == ST_NONE)
+				return MMSCOPE_CAUSE_OTHER;
 			return MMSCOPE_CAUSE_ANON_NEW;
 		}
 		/* file or shmem, nothing mapped yet */
