@@ -203,13 +203,9 @@ struct rng {
 	__u64 s;
 };
 
-/* xorshift64* */
 static __u64 rnd(struct rng *r)
 {
-	r->s ^= r->s >> 12;
-	r->s ^= r->s << 25;
-	r->s ^= r->s >> 27;
-	return r->s * 0x2545F4914F6CDD1DULL;
+	return mmscope_rnd(&r->s);
 }
 
 static __u64 below(struct rng *r, __u64 n)
@@ -250,14 +246,6 @@ static unsigned long total_calls(void)
 	unsigned long n = s && *s ? strtoul(s, NULL, 0) : DEFAULT_CALLS;
 
 	return n ? n : DEFAULT_CALLS;
-}
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /* ---- pointers ------------------------------------------------------------ */
@@ -1597,11 +1585,11 @@ static void judge(struct fz *fz, struct call *c, long ret, int err, __u64 ns)
 
 static long do_ioctl(struct fz *fz, struct call *c, int *err, __u64 *ns)
 {
-	__u64 t0 = now_ns();
+	__u64 t0 = mmscope_now_ns();
 	long ret = ioctl(c->fd, c->cmd, c->a.p);
 
 	*err = ret < 0 ? errno : 0;
-	*ns = now_ns() - t0;
+	*ns = mmscope_now_ns() - t0;
 	return ret;
 }
 
@@ -2013,13 +2001,13 @@ static void op_fault_stats(struct fz *fz, struct call *c)
 static void reopen_fd(struct fz *fz, struct sfd *sf)
 {
 	int fd = open(MMSCOPE_DEV, O_RDWR | O_CLOEXEC | (sf->nonblock ? O_NONBLOCK : 0));
-	__u64 t0 = now_ns();
+	__u64 t0 = mmscope_now_ns();
 
 	if (fd < 0)
 		return;		/* keep the old one */
 	close(sf->fd);
 	fz->n_reopen++;
-	fz->ns_reopen += now_ns() - t0;
+	fz->ns_reopen += mmscope_now_ns() - t0;
 	sf->fd = fd;
 	sf->ring = 0;
 	sf->read_recs = 0;
@@ -2331,10 +2319,10 @@ static void op_read(struct fz *fz, struct call *c)
 	}
 	c->expect = m;
 	prefill_buf(c, eff);
-	t0 = now_ns();
+	t0 = mmscope_now_ns();
 	ret = read(sf->fd, c->b.p, len);
 	err = ret < 0 ? errno : 0;
-	ns = now_ns() - t0;
+	ns = mmscope_now_ns() - t0;
 	judge(fz, c, ret, err, ns);
 	if (c->res == RES_EFAULT && m != B(EFAULT)) {
 		fz->note_read_efault++;
@@ -2388,10 +2376,10 @@ static void op_poll(struct fz *fz, struct call *c)
 	c->expect = B(OK);
 	c->why = "poll(): streams report EPOLLIN";
 	c->fd = p[0].fd;
-	t0 = now_ns();
+	t0 = mmscope_now_ns();
 	ret = poll(p, n, 0);
 	err = ret < 0 ? errno : 0;
-	ns = now_ns() - t0;
+	ns = mmscope_now_ns() - t0;
 	judge(fz, c, ret, err, ns);
 	if (ret < 0)
 		return;
@@ -2450,10 +2438,10 @@ static void ring_cap_probe(struct fz *fz)
 		c->usize = sizeof(a);
 		c->expect = B(OK) | B(ENOSPC);
 		c->why = "the module-wide ring memory cap: ENOSPC";
-		t0 = now_ns();
+		t0 = mmscope_now_ns();
 		ret = ioctl(fds[n], MMSCOPE_IOC_FAULT_STREAM, fz->arg);
 		err = ret < 0 ? errno : 0;
-		judge(fz, c, ret, err, now_ns() - t0);
+		judge(fz, c, ret, err, mmscope_now_ns() - t0);
 		n++;
 		if (c->res != RES_OK)
 			break;
@@ -2608,7 +2596,7 @@ static void fuzz_run(struct fz *fz, const unsigned int *w, unsigned int share, i
 {
 	struct __test_metadata *_metadata = fz->meta;
 	unsigned int sum = 0, i, k;
-	__u64 t0 = now_ns();
+	__u64 t0 = mmscope_now_ns();
 	int has_track = w[OP_TRACK] > 0, left, cleanups = 0;
 
 	fz->target = (total_calls() * share + 99) / 100;
@@ -2618,10 +2606,10 @@ static void fuzz_run(struct fz *fz, const unsigned int *w, unsigned int share, i
 		       fz->test, (unsigned long long)base_seed, fz->target, total_calls(), share);
 	fflush(stdout);
 	if (cap_probe) {
-		__u64 t1 = now_ns();
+		__u64 t1 = mmscope_now_ns();
 
 		ring_cap_probe(fz);
-		fz->ns_cap = now_ns() - t1;
+		fz->ns_cap = mmscope_now_ns() - t1;
 	}
 	if (has_track)
 		ensure_sentinel(fz);
@@ -2644,7 +2632,7 @@ static void fuzz_run(struct fz *fz, const unsigned int *w, unsigned int share, i
 		fuzz_one(fz, i);
 		if (has_track && fz->calls - fz->last_cleanup >= CLEANUP_EVERY) {
 			int unc = fz->uncertain, keep = ++cleanups % 3;
-			__u64 t1 = now_ns();
+			__u64 t1 = mmscope_now_ns();
 
 			untrack_all(fz, keep);
 			if (unc) {	/* children adopted after the first pass */
@@ -2654,7 +2642,7 @@ static void fuzz_run(struct fz *fz, const unsigned int *w, unsigned int share, i
 			}
 			ensure_sentinel(fz);
 			fz->n_cleanup++;
-			fz->ns_cleanup += now_ns() - t1;
+			fz->ns_cleanup += mmscope_now_ns() - t1;
 		}
 		if (fz->grace_until && fz->calls >= fz->grace_until) {
 			fz->grace_until = 0;
@@ -2666,7 +2654,7 @@ static void fuzz_run(struct fz *fz, const unsigned int *w, unsigned int share, i
 	}
 	untrack_all(fz, 0);
 	left = tracked_count_debugfs();
-	report(fz, now_ns() - t0);
+	report(fz, mmscope_now_ns() - t0);
 	EXPECT_EQ(0, left) {
 		TH_LOG("processes still tracked after untracking everything");
 	}

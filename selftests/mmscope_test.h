@@ -20,6 +20,7 @@
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
 
@@ -27,6 +28,141 @@
 
 #define MMSCOPE_DEV	"/dev/mmscope"
 #define MMSCOPE_DEBUGFS	"/sys/kernel/debug/mmscope"
+
+/* ---- clocks, knobs, randomness ----------------------------------------- */
+
+/* CLOCK_MONOTONIC in seconds, and in nanoseconds. */
+static inline double mmscope_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static inline __u64 mmscope_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000ULL + t.tv_nsec;
+}
+
+/* A positive integer from the environment, or @dflt. */
+static inline long mmscope_env_long(const char *name, long dflt)
+{
+	const char *v = getenv(name);
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return dflt;
+	n = strtol(v, &end, 10);
+	return *end || n <= 0 ? dflt : n;
+}
+
+/* xorshift64*: the tests' one generator; a zero state is made nonzero. */
+static inline __u64 mmscope_rnd(__u64 *s)
+{
+	if (!*s)
+		*s = 0x9e3779b97f4a7c15ULL;
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545F4914F6CDD1DULL;
+}
+
+/* Whether @buf starts with the header of debugfs file @name. */
+static inline int mmscope_has_header(const char *buf, const char *name)
+{
+	char want[64];
+
+	snprintf(want, sizeof(want), "# mmscope %s format ", name);
+	return !strncmp(buf, want, strlen(want));
+}
+
+/* A small file whole into @buf (NUL-terminated): its length, or -errno. */
+static inline ssize_t mmscope_slurp_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t got;
+
+	if (fd < 0)
+		return -errno;
+	got = read(fd, buf, len - 1);
+	close(fd);
+	if (got < 0)
+		return -EIO;
+	buf[got] = 0;
+	return got;
+}
+
+/*
+ * /proc/PID/stat: the state letter and the minor and major faults of all
+ * the process's threads (what getrusage() counts, without the children's).
+ * 0 or -errno.
+ */
+static inline int mmscope_proc_stat(pid_t pid, char *state, unsigned long *minflt,
+				    unsigned long *majflt)
+{
+	char path[64], buf[1024], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (mmscope_slurp_file(path, buf, sizeof(buf)) <= 0)
+		return -ESRCH;
+	p = strrchr(buf, ')');	/* the command name may hold anything */
+	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %*u %lu %*u %lu",
+			 state, minflt, majflt) != 3)
+		return -EIO;
+	return 0;
+}
+
+/* ---- physical-memory snapshots ----------------------------------------- */
+
+/*
+ * One MMSCOPE_IOC_PHYS_* call into @buf (@len bytes of @rec_size records);
+ * @s gets the kernel's answer (nr_recs, nr_total).  0 or -errno.
+ */
+static inline int mmscope_phys_ioc(int fd, unsigned long cmd, __u32 rec_size, void *buf,
+				   size_t len, struct mmscope_phys_snap *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->size = sizeof(*s);
+	s->rec_size = rec_size;
+	s->buf = (unsigned long)buf;
+	s->buf_len = len;
+	return ioctl(fd, cmd, s) ? -errno : 0;
+}
+
+/*
+ * A whole snapshot into a fresh buffer (free() it), grown until every
+ * record fits.  Returns the record count or -errno.  Not inlined: inlined
+ * into a test body, gcc cannot see *out set on success and warns.
+ */
+static __attribute__((noinline, unused)) long mmscope_phys_snap(int fd, unsigned long cmd, size_t rec_size, void **out)
+{
+	struct mmscope_phys_snap s;
+	size_t cap = 64;
+	void *buf = NULL;
+	int ret;
+
+	for (;;) {
+		free(buf);
+		buf = calloc(cap, rec_size);
+		if (!buf)
+			return -ENOMEM;
+		ret = mmscope_phys_ioc(fd, cmd, rec_size, buf, cap * rec_size, &s);
+		if (ret) {
+			free(buf);
+			return ret;
+		}
+		if (s.nr_recs == s.nr_total)
+			break;
+		cap = s.nr_total * 2;
+	}
+	*out = buf;
+	return s.nr_recs;
+}
 
 /*
  * Value of "key" in a debugfs file of "key value" lines (header lines start

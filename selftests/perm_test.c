@@ -402,14 +402,10 @@ static long phys_snap_scan(struct leak_scan *ls, int fd, unsigned long cmd,
 {
 	static char buf[1 << 20];
 	struct mmscope_phys_snap a;
+	int ret = mmscope_phys_ioc(fd, cmd, rec_size, buf, sizeof(buf), &a);
 
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
-	a.rec_size = rec_size;
-	a.buf = (unsigned long)buf;
-	a.buf_len = sizeof(buf);
-	if (ioctl(fd, cmd, &a))
-		return -errno;
+	if (ret)
+		return ret;
 	scan_binary(ls, what, buf, a.nr_recs * rec_size);
 	scan_binary(ls, what, &a, sizeof(a));
 	return a.nr_recs;

@@ -70,44 +70,16 @@
 
 /* ---- time, knobs, randomness --------------------------------------------- */
 
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
 
 static void sleep_until(double t)
 {
 	double d;
 
-	while ((d = t - now()) > 0)
+	while ((d = t - mmscope_now()) > 0)
 		usleep(d > 0.1 ? 100000 : (useconds_t)(d * 1e6) + 1);
 }
 
-/* A positive integer from the environment, or @dflt. */
-static long env_long(const char *name, long dflt)
-{
-	const char *v = getenv(name);
-	char *end;
-	long n;
 
-	if (!v || !*v)
-		return dflt;
-	n = strtol(v, &end, 10);
-	return *end || n <= 0 ? dflt : n;
-}
-
-static unsigned long rnd(unsigned long *s)
-{
-	unsigned long x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
 
 static void sched_idle(void)
 {
@@ -242,14 +214,6 @@ static long slurp(const char *path, char *buf, size_t len)
 	return total;
 }
 
-/* Whether @buf starts with the header of debugfs file @name. */
-static int has_header(const char *buf, const char *name)
-{
-	char want[64];
-
-	snprintf(want, sizeof(want), "# mmscope %s format ", name);
-	return !strncmp(buf, want, strlen(want));
-}
 
 /*
  * Lines "START END ..." (hex) that are not comments must be ascending and
@@ -510,10 +474,10 @@ static int unload_module(unsigned int flags)
 /* delete_module(), retrying up to @secs while something still holds it. */
 static int unload_module_wait(double secs, long *retries)
 {
-	double until = now() + secs;
+	double until = mmscope_now() + secs;
 	int err;
 
-	while ((err = unload_module(O_NONBLOCK)) == EWOULDBLOCK && now() < until) {
+	while ((err = unload_module(O_NONBLOCK)) == EWOULDBLOCK && mmscope_now() < until) {
 		if (retries)
 			(*retries)++;
 		usleep(10000);
@@ -599,7 +563,7 @@ static int start_thread(FIXTURE_DATA(stress) *self, void *(*fn)(void *), void *a
 static void stop_threads(FIXTURE_DATA(stress) *self)
 {
 	struct timespec ts;
-	double give_up = now() + 60;
+	double give_up = mmscope_now() + 60;
 	int i;
 
 	if (self->stop)
@@ -615,7 +579,7 @@ static void stop_threads(FIXTURE_DATA(stress) *self)
 			}
 			if (!pthread_timedjoin_np(self->threads[i], NULL, &ts))
 				break;
-			if (now() > give_up) {
+			if (mmscope_now() > give_up) {
 				fprintf(stderr, "# thread %d does not stop\n", i);
 				break;
 			}
@@ -647,9 +611,9 @@ static void forget_kid(FIXTURE_DATA(stress) *self, pid_t pid)
 /* Reap every child, orphans included, for up to @secs. */
 static void reap_all(double secs)
 {
-	double until = now() + secs;
+	double until = mmscope_now() + secs;
 
-	while (now() < until) {
+	while (mmscope_now() < until) {
 		pid_t p = waitpid(-1, NULL, WNOHANG);
 
 		if (p < 0 && errno == ECHILD)
@@ -892,7 +856,7 @@ struct t1_shared {
 struct t1_targ {
 	struct t1_shared *sh;
 	double limit;
-	unsigned long seed;
+	__u64 seed;
 	char *collapse;			/* a 2 MiB region for MADV_COLLAPSE */
 };
 
@@ -909,9 +873,9 @@ struct mslot {
 	int locked;
 };
 
-static void slot_touch(struct t1_shared *sh, struct mslot *m, unsigned long *r)
+static void slot_touch(struct t1_shared *sh, struct mslot *m, __u64 *r)
 {
-	size_t i, step = 1 + rnd(r) % 3;
+	size_t i, step = 1 + mmscope_rnd(r) % 3;
 
 	if (m->mixed) {
 		if (mprotect(m->p, m->npages * PG, PROT_READ | PROT_WRITE))
@@ -923,10 +887,10 @@ static void slot_touch(struct t1_shared *sh, struct mslot *m, unsigned long *r)
 	op_inc(sh, OP_TOUCH);
 }
 
-static void slot_map(struct t1_shared *sh, struct mslot *m, int mfd, unsigned long *r)
+static void slot_map(struct t1_shared *sh, struct mslot *m, int mfd, __u64 *r)
 {
-	size_t n = 1 + rnd(r) % T1_MAX_PAGES;
-	int shared = mfd >= 0 && !(rnd(r) % 3);
+	size_t n = 1 + mmscope_rnd(r) % T1_MAX_PAGES;
+	int shared = mfd >= 0 && !(mmscope_rnd(r) % 3);
 	void *p;
 
 	/* shared ones map the start of a T1_MAX_PAGES memfd: never past its end */
@@ -950,7 +914,7 @@ static void *t1_mutator(void *arg)
 	struct t1_targ *a = arg;
 	struct t1_shared *sh = a->sh;
 	struct mslot s[T1_SLOTS];
-	unsigned long r = a->seed;
+	__u64 r = a->seed;
 	int mfd = memfd_create("mmscope-stress", MFD_CLOEXEC), pageout = 1;
 
 	memset(s, 0, sizeof(s));
@@ -959,8 +923,8 @@ static void *t1_mutator(void *arg)
 		mfd = -1;
 	}
 	sched_idle();
-	while (now() < a->limit) {
-		struct mslot *m = &s[rnd(&r) % T1_SLOTS];
+	while (mmscope_now() < a->limit) {
+		struct mslot *m = &s[mmscope_rnd(&r) % T1_SLOTS];
 		size_t a0, n, newn;
 		void *q;
 
@@ -968,9 +932,9 @@ static void *t1_mutator(void *arg)
 			slot_map(sh, m, mfd, &r);
 			continue;
 		}
-		a0 = rnd(&r) % m->npages;
-		n = 1 + rnd(&r) % (m->npages - a0);
-		switch (rnd(&r) % 16) {
+		a0 = mmscope_rnd(&r) % m->npages;
+		n = 1 + mmscope_rnd(&r) % (m->npages - a0);
+		switch (mmscope_rnd(&r) % 16) {
 		case 0:
 			munmap(m->p, m->npages * PG);
 			m->p = NULL;
@@ -985,12 +949,12 @@ static void *t1_mutator(void *arg)
 			break;
 		case 2:
 		case 3:
-			mprotect(m->p + a0 * PG, n * PG, prots[rnd(&r) % 3]);
+			mprotect(m->p + a0 * PG, n * PG, prots[mmscope_rnd(&r) % 3]);
 			m->mixed = 1;
 			op_inc(sh, OP_MPROTECT);
 			break;
 		case 4:
-			newn = 1 + rnd(&r) % T1_MAX_PAGES;
+			newn = 1 + mmscope_rnd(&r) % T1_MAX_PAGES;
 			q = mremap(m->p, m->npages * PG, newn * PG, MREMAP_MAYMOVE);
 			if (q == MAP_FAILED) {
 				op_inc(sh, OP_MREMAP_FAILED);	/* several VMAs by now */
@@ -1026,7 +990,7 @@ static void *t1_mutator(void *arg)
 			break;
 		case 9:
 			madvise(m->p + a0 * PG, n * PG,
-				rnd(&r) & 1 ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+				mmscope_rnd(&r) & 1 ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 			op_inc(sh, OP_HUGEPAGE);
 			break;
 		case 10:
@@ -1061,28 +1025,28 @@ static void *t1_thp(void *arg)
 	struct t1_shared *sh = a->sh;
 	char *p = (char *)sh->thp_start;
 	size_t i, npages = sh->thp_len / PG;
-	double next_split = now() + 1.5, next_collapse = now() + 0.5;
-	unsigned long r = a->seed;
+	double next_split = mmscope_now() + 1.5, next_collapse = mmscope_now() + 0.5;
+	__u64 r = a->seed;
 	int collapse = a->collapse != NULL;
 
 	/* not SCHED_IDLE: it sleeps most of the time, and must keep up */
-	while (now() < a->limit) {
+	while (mmscope_now() < a->limit) {
 		for (i = 0; i < npages; i++) {
 			if (thp_touched(i))
 				p[i * PG]++;
-			if (i % 256 == 255 && (now() >= next_split ||
-					       (collapse && now() >= next_collapse)))
+			if (i % 256 == 255 && (mmscope_now() >= next_split ||
+					       (collapse && mmscope_now() >= next_collapse)))
 				break;	/* the round is slow (COW after forks) */
 		}
 		op_inc(sh, OP_THP_ROUND);
-		if (now() >= next_split) {
-			i = (rnd(&r) % npages) & ~(size_t)(T1_HOLE - 1);
+		if (mmscope_now() >= next_split) {
+			i = (mmscope_rnd(&r) % npages) & ~(size_t)(T1_HOLE - 1);
 			madvise(p + i * PG, PG, MADV_DONTNEED);
 			op_inc(sh, OP_THP_SPLIT);
-			next_split = now() + 1.0;
+			next_split = mmscope_now() + 1.0;
 		}
-		if (collapse && now() >= next_collapse) {
-			i = rnd(&r) % (HPAGE / PG);
+		if (collapse && mmscope_now() >= next_collapse) {
+			i = mmscope_rnd(&r) % (HPAGE / PG);
 			madvise(a->collapse + i * PG, PG, MADV_DONTNEED);
 			a->collapse[((i + 1) % (HPAGE / PG)) * PG]++;
 			if (!madvise(a->collapse, HPAGE, MADV_COLLAPSE)) {
@@ -1093,7 +1057,7 @@ static void *t1_thp(void *arg)
 				if (errno == EINVAL)
 					collapse = 0;	/* before 6.1, or THP off */
 			}
-			next_collapse = now() + 0.5;
+			next_collapse = mmscope_now() + 0.5;
 		}
 		usleep(20000);
 	}
@@ -1105,12 +1069,12 @@ static void *t1_forker(void *arg)
 {
 	struct t1_targ *a = arg;
 	struct t1_shared *sh = a->sh;
-	unsigned long r = a->seed;
+	__u64 r = a->seed;
 	size_t npages = sh->thp_len / PG;
 
 	sched_idle();
-	while (now() < a->limit) {
-		struct timespec ts = { 0, (1 + rnd(&r) % 3) * 1000000 };
+	while (mmscope_now() < a->limit) {
+		struct timespec ts = { 0, (1 + mmscope_rnd(&r) % 3) * 1000000 };
 		pid_t c = fork();
 
 		if (c == 0) {
@@ -1118,7 +1082,7 @@ static void *t1_forker(void *arg)
 			int i;
 
 			for (i = 0; i < 16; i++)
-				p[(rnd(&r) % npages) * PG] = 1;
+				p[(mmscope_rnd(&r) % npages) * PG] = 1;
 			q = mmap(NULL, 8 * PG, PROT_READ | PROT_WRITE,
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 			if (q != MAP_FAILED)
@@ -1157,7 +1121,7 @@ static void *t1_churner(void *arg)
 	pthread_t t;
 
 	sched_idle();
-	while (now() < a->limit) {
+	while (mmscope_now() < a->limit) {
 		if (pthread_create(&t, NULL, short_thread, (void *)8L)) {
 			usleep(10000);
 			continue;
@@ -1218,7 +1182,7 @@ static void __attribute__((noreturn)) t1_target(struct t1_shared *sh, double lim
 		}
 	}
 	__atomic_store_n(&sh->ready, 1, __ATOMIC_RELEASE);
-	while (now() < limit)	/* the test kills it long before */
+	while (mmscope_now() < limit)	/* the test kills it long before */
 		sleep(1);
 	_exit(0);
 }
@@ -1447,7 +1411,7 @@ static void *t1_dfs_tasks(void *arg)
 				note_fail("%s: ESRCH while the target lives", path);
 			continue;
 		}
-		if (!has_header(buf, files[f])) {
+		if (!mmscope_has_header(buf, files[f])) {
 			note_fail("%s: no header: %.60s", path, buf);
 			continue;
 		}
@@ -1557,7 +1521,7 @@ static void *t1_dfs_phys(void *arg)
 		n = slurp(path, buf, FILE_BUF);
 		if (kcheck(&c->k[phys_file_kinds[v]], n < 0 ? -n : 0, ok, path))
 			continue;
-		if (!has_header(buf, phys_views[v].file))
+		if (!mmscope_has_header(buf, phys_views[v].file))
 			note_fail("%s: no header: %.60s", path, buf);
 	}
 	free(buf);
@@ -1614,7 +1578,7 @@ TEST_F_TIMEOUT(stress, walks_vs_mutations, 300)
 		t1_walker, t1_run_walker, t1_summarizer, t1_dfs_tasks, t1_phys, t1_dfs_phys,
 		t1_children,
 	};
-	double secs = env_long("MMSCOPE_STRESS_SECS", 15), t0, t_kill, t_end, took;
+	double secs = mmscope_env_long("MMSCOPE_STRESS_SECS", 15), t0, t_kill, t_end, took;
 	long coll0, coll1, scans0, scans1, ops_total = 0;
 	char why[256], cur[64], path[128], buf[4096];
 	struct mmscope_pt_rec recs[8];
@@ -1659,14 +1623,14 @@ TEST_F_TIMEOUT(stress, walks_vs_mutations, 300)
 	c->sh = mmap(NULL, sizeof(*c->sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 		     -1, 0);
 	ASSERT_NE(MAP_FAILED, c->sh);
-	t0 = now();
+	t0 = mmscope_now();
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
 		t1_target(c->sh, t0 + secs + 60);
 	add_kid(self, pid, 1);
 	c->target = pid;
-	while (!__atomic_load_n(&c->sh->ready, __ATOMIC_ACQUIRE) && now() < t0 + 60 &&
+	while (!__atomic_load_n(&c->sh->ready, __ATOMIC_ACQUIRE) && mmscope_now() < t0 + 60 &&
 	       waitpid(pid, NULL, WNOHANG) != pid)
 		usleep(10000);
 	ASSERT_EQ(1, c->sh->ready) {
@@ -1679,7 +1643,7 @@ TEST_F_TIMEOUT(stress, walks_vs_mutations, 300)
 	self->untrack = 1;
 
 	self->stop = &c->stop;
-	t0 = now();
+	t0 = mmscope_now();
 	for (i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
 		ASSERT_EQ(0, start_thread(self, fns[i], c));
 	/* the last second: the target is killed under the walkers */
@@ -1693,7 +1657,7 @@ TEST_F_TIMEOUT(stress, walks_vs_mutations, 300)
 	forget_kid(self, pid);
 	sleep_until(t_end);
 	stop_threads(self);
-	took = now() - t0;
+	took = mmscope_now() - t0;
 	coll1 = read_long(KHP_DIR "/pages_collapsed");
 	scans1 = read_long(KHP_DIR "/full_scans");
 
@@ -1839,7 +1803,7 @@ static void *t2_churner(void *arg)
 	pthread_t t[3];
 	int i, n;
 
-	while (now() < a->limit) {
+	while (mmscope_now() < a->limit) {
 		for (n = 0; n < 3 && !pthread_create(&t[n], NULL, short_thread, (void *)16L); n++)
 			;
 		for (i = 0; i < n; i++)
@@ -1862,7 +1826,7 @@ static void *t2_execer(void *arg)
 	unsigned int n;
 	int status;
 
-	for (n = a->kind; now() < a->limit; n++) {
+	for (n = a->kind; mmscope_now() < a->limit; n++) {
 		pid_t c = fork();
 
 		if (c == 0) {
@@ -1893,7 +1857,7 @@ static void *t2_segv(void *arg)
 
 	if (p == MAP_FAILED)
 		return NULL;
-	while (now() < a->limit) {
+	while (mmscope_now() < a->limit) {
 		if (!sigsetjmp(segv_env, 1)) {
 			segv_armed = 1;
 			*(volatile char *)p = 1;
@@ -1931,7 +1895,7 @@ static void __attribute__((noreturn)) t2_target(struct t2_shared *sh, int ready,
 		pthread_create(&t, NULL, i == 0 ? t2_churner : i == 3 ? t2_segv : t2_execer,
 			       &a[i]);
 	}
-	while (now() < limit) {
+	while (mmscope_now() < limit) {
 		char *p = mmap(NULL, 32 * PG, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		char *q = mfd < 0 ? MAP_FAILED : mmap(NULL, 64 * PG, PROT_READ | PROT_WRITE,
@@ -2113,7 +2077,7 @@ static void t2_faults_file(struct t2 *c, pid_t pid, struct kstat *k, int may_van
 	n = slurp(path, buf, 65536);
 	if (kcheck(k, n < 0 ? -n : 0, may_vanish ? ok_vanish : ok, path))
 		return;
-	if (!has_header(buf, "faults") || parse_faults_file(buf, &exited, &total, axis)) {
+	if (!mmscope_has_header(buf, "faults") || parse_faults_file(buf, &exited, &total, axis)) {
 		note_fail("%s: malformed: %.80s", path, buf);
 		return;
 	}
@@ -2204,7 +2168,7 @@ TEST_F_TIMEOUT(stress, faults_vs_exit_exec, 300)
 	static void *(*const fns[])(void *) = {
 		t2_stats, t2_reader_a, t2_reader_b, t2_dfs, t2_reaper,
 	};
-	double secs = env_long("MMSCOPE_STRESS_SECS", 15) * 2.0 / 3, t0, took;
+	double secs = mmscope_env_long("MMSCOPE_STRESS_SECS", 15) * 2.0 / 3, t0, took;
 	struct mmscope_fault_stream sa = { 0 }, sb = { 0 };
 	struct mmscope_fault_stats st0, st;
 	struct t2_shared *sh;
@@ -2229,7 +2193,7 @@ TEST_F_TIMEOUT(stress, faults_vs_exit_exec, 300)
 	ASSERT_NE(MAP_FAILED, sh);
 	ASSERT_EQ(0, pipe2(ready, O_CLOEXEC));
 	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
-	t0 = now();
+	t0 = mmscope_now();
 	pid = fork();
 	ASSERT_LE(0, pid);
 	/* the target's threads run until it is killed (the limit is a backstop) */
@@ -2255,7 +2219,7 @@ TEST_F_TIMEOUT(stress, faults_vs_exit_exec, 300)
 	self->stop = &c->stop;
 	for (i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
 		ASSERT_EQ(0, start_thread(self, fns[i], c));
-	t0 = now();
+	t0 = mmscope_now();
 	ASSERT_EQ(1, write(go[1], &ch, 1));
 	sleep_until(t0 + secs);
 	/*
@@ -2265,9 +2229,9 @@ TEST_F_TIMEOUT(stress, faults_vs_exit_exec, 300)
 	 * not for a fixed time; the test's own limit bounds the wait.
 	 */
 	while (!(sh->ops[P_EXECS] && sh->ops[P_THREADS] && sh->ops[P_SEGV] && sh->ops[P_TOUCH]) &&
-	       now() < t0 + secs + T2_PROGRESS_WAIT * mmscope_timeout_scale())
+	       mmscope_now() < t0 + secs + T2_PROGRESS_WAIT * mmscope_timeout_scale())
 		usleep(100000);
-	TH_LOG("every kind of operation seen after %.1f s", now() - t0);
+	TH_LOG("every kind of operation seen after %.1f s", mmscope_now() - t0);
 
 	/* the target and every descendant die; then its counters are final */
 	kill(-pid, SIGKILL);
@@ -2277,7 +2241,7 @@ TEST_F_TIMEOUT(stress, faults_vs_exit_exec, 300)
 	reap_all(10);
 	usleep(300000);		/* late children: listed by a work item */
 	stop_threads(self);
-	took = now() - t0;
+	took = mmscope_now() - t0;
 
 	/* what is left in the rings */
 	ASSERT_EQ(0, fcntl(c->afd, F_SETFL, O_NONBLOCK));
@@ -2387,11 +2351,11 @@ struct t3 {
 static void __attribute__((noreturn)) t3_holder(void)
 {
 	unsigned int scale = mmscope_timeout_scale();
-	double limit = now() + 600.0 * scale;
+	double limit = mmscope_now() + 600.0 * scale;
 	long i;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	for (i = 0; now() < limit; i++) {
+	for (i = 0; mmscope_now() < limit; i++) {
 		char *p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			       -1, 0);
 		pid_t c;
@@ -2417,7 +2381,7 @@ static void *t3_spawner(void *arg)
 {
 	struct t3 *c = arg;
 	pid_t alive[T3_SHORT_ALIVE];
-	unsigned long r = 12345;
+	__u64 r = 12345;
 	int nalive = 0, i, slot = 0;
 
 	while (!c->stop) {
@@ -2425,7 +2389,7 @@ static void *t3_spawner(void *arg)
 			if (waitpid(alive[i], NULL, WNOHANG) == alive[i])
 				alive[i--] = alive[--nalive];
 		if (nalive < T3_SHORT_ALIVE) {
-			struct timespec ts = { 0, (rnd(&r) % 30) * 1000000 };
+			struct timespec ts = { 0, (mmscope_rnd(&r) % 30) * 1000000 };
 			pid_t p = fork();
 
 			if (p == 0) {
@@ -2475,9 +2439,9 @@ static int t3_hot(struct t3 *c, pid_t pid)
 	       pid == __atomic_load_n(&c->shortp[0], __ATOMIC_RELAXED);
 }
 
-static pid_t t3_pick(struct t3 *c, unsigned long *r)
+static pid_t t3_pick(struct t3 *c, __u64 *r)
 {
-	unsigned long x = rnd(r);
+	unsigned long x = mmscope_rnd(r);
 
 	if (c->narrow) {
 		switch (x % 3) {
@@ -2490,7 +2454,7 @@ static pid_t t3_pick(struct t3 *c, unsigned long *r)
 	if (x == 0)
 		return getpid();		/* this process: its threads fault */
 	if (x == 1)
-		return c->thread_ids[rnd(r) % T3_RACERS];	/* not a tgid: ESRCH */
+		return c->thread_ids[mmscope_rnd(r) % T3_RACERS];	/* not a tgid: ESRCH */
 	if (x < 40)
 		return c->holders[x % T3_HOLDERS];
 	return __atomic_load_n(&c->shortp[x % T3_SHORT], __ATOMIC_RELAXED);
@@ -2501,7 +2465,7 @@ static void *t3_racer(void *arg)
 	static const int ok[] = { EEXIST, ENOENT, ESRCH, ENOSPC, 0 };
 	struct t3 *c = ((void **)arg)[0];
 	long id = (long)((void **)arg)[1];
-	unsigned long r = 0x1234567 * (id + 1);
+	__u64 r = 0x1234567 * (id + 1);
 	char cmd[24];
 	pid_t pid;
 	int op, err;
@@ -2509,12 +2473,12 @@ static void *t3_racer(void *arg)
 	c->thread_ids[id] = gettid();
 	while (!c->stop) {
 		pid = t3_pick(c, &r);
-		if (c->narrow && (rnd(&r) & 1)) {
+		if (c->narrow && (mmscope_rnd(&r) & 1)) {
 			/* help empty the table: untrack something listed */
 			int n = __atomic_load_n(&c->nlisted, __ATOMIC_RELAXED);
 
 			if (n > 0)
-				pid = __atomic_load_n(&c->listed[rnd(&r) % n], __ATOMIC_RELAXED);
+				pid = __atomic_load_n(&c->listed[mmscope_rnd(&r) % n], __ATOMIC_RELAXED);
 			if (pid > 0 && !t3_hot(c, pid)) {
 				err = -mmscope_track_ioc(c->fd, pid, MMSCOPE_TRACK_REMOVE);
 				kcheck(&c->k[K3_CLEAN], err, ok, "untrack");
@@ -2524,7 +2488,7 @@ static void *t3_racer(void *arg)
 		if (pid <= 0)
 			continue;
 		/* the whole pool: track more than untrack, so the table fills */
-		op = rnd(&r) % 20;
+		op = mmscope_rnd(&r) % 20;
 		op = c->narrow ? op % 5 : op < 5 ? 0 : op < 8 ? 1 : op < 11 ? 2 : op < 16 ? 3 : 4;
 		switch (op) {
 		case 0:
@@ -2560,7 +2524,7 @@ static void *t3_lister(void *arg)
 	pid_t pids[MMSCOPE_TRACK_MAX * 2], pid;
 	struct mmscope_fault_stats s;
 	char path[96], who[64], *buf = malloc(FILE_BUF);
-	unsigned long r = 777;
+	__u64 r = 777;
 	int n, i, j, dup, err, sfd;
 	long ret, it;
 
@@ -2586,8 +2550,8 @@ static void *t3_lister(void *arg)
 		if (err < 0 || err > MMSCOPE_TRACK_MAX)
 			note_fail("tasks directory: %d", err);
 		if (n > 0 && !(it % 4)) {
-			pid = pids[rnd(&r) % n];
-			snprintf(path, sizeof(path), TASKS_DIR "/%d/%s", pid, files[rnd(&r) % 4]);
+			pid = pids[mmscope_rnd(&r) % n];
+			snprintf(path, sizeof(path), TASKS_DIR "/%d/%s", pid, files[mmscope_rnd(&r) % 4]);
 			ret = slurp(path, buf, FILE_BUF);
 			/* pagetable of an exited process: ESRCH at open, documented */
 			if (ret == -ESRCH && strstr(path, "pagetable"))
@@ -2618,7 +2582,7 @@ static void *t3_lister(void *arg)
 
 TEST_F_TIMEOUT(stress, track_untrack_race, 300)
 {
-	double secs = env_long("MMSCOPE_STRESS_SECS", 15) * 2.0 / 3, t0, took;
+	double secs = mmscope_env_long("MMSCOPE_STRESS_SECS", 15) * 2.0 / 3, t0, took;
 	long long held0, held1 = -1;
 	void *args[T3_RACERS][2];
 	int i, left, dirs;
@@ -2637,7 +2601,7 @@ TEST_F_TIMEOUT(stress, track_untrack_race, 300)
 	ASSERT_TRUE(mmscope_has_faults(c->fd)) TH_LOG("module lacks MMSCOPE_FEATURE_FAULTS");
 	if (access(TRACK_FILE, W_OK))
 		SKIP(return, "no %s", TRACK_FILE);
-	t0 = now();
+	t0 = mmscope_now();
 	for (i = 0; i < T3_HOLDERS; i++) {
 		pid = fork();
 		ASSERT_LE(0, pid);
@@ -2646,7 +2610,7 @@ TEST_F_TIMEOUT(stress, track_untrack_race, 300)
 		add_kid(self, pid, 0);
 		c->holders[i] = pid;
 	}
-	TH_LOG("%d holders forked in %.1f s", T3_HOLDERS, now() - t0);
+	TH_LOG("%d holders forked in %.1f s", T3_HOLDERS, mmscope_now() - t0);
 	self->untrack = 1;
 	self->stop = &c->stop;
 	ASSERT_EQ(0, start_thread(self, t3_spawner, c));
@@ -2656,8 +2620,8 @@ TEST_F_TIMEOUT(stress, track_untrack_race, 300)
 		args[i][1] = (void *)(long)i;
 		ASSERT_EQ(0, start_thread(self, t3_racer, args[i]));
 	}
-	t0 = now();
-	while (now() < t0 + secs) {
+	t0 = mmscope_now();
+	while (mmscope_now() < t0 + secs) {
 		double start, until;
 		int n, j, others, drained = 0;
 		pid_t pids[MMSCOPE_TRACK_MAX * 2];
@@ -2672,8 +2636,8 @@ TEST_F_TIMEOUT(stress, track_untrack_race, 300)
 			kcheck(&c->k[K3_FILL],
 			       -mmscope_track_ioc(c->fd, c->holders[i], MMSCOPE_TRACK_CHILDREN),
 			       (const int[]){ EEXIST, ENOSPC, 0 }, "fill");
-		sleep_until(now() + 2);
-		if (now() >= t0 + secs)
+		sleep_until(mmscope_now() + 2);
+		if (mmscope_now() >= t0 + secs)
 			break;
 		/*
 		 * ...then three seconds of three pids: the table drained to
@@ -2682,9 +2646,9 @@ TEST_F_TIMEOUT(stress, track_untrack_race, 300)
 		c->narrow = 1;
 		c->phases++;
 		c->narrow_phases++;
-		start = now();
+		start = mmscope_now();
 		until = start + 3;
-		while (now() < until) {
+		while (mmscope_now() < until) {
 			n = track_list(pids, NULL, MMSCOPE_TRACK_MAX * 2);
 			for (j = others = 0; j < n && j < MMSCOPE_TRACK_MAX * 2; j++) {
 				if (t3_hot(c, pids[j]))
@@ -2697,14 +2661,14 @@ TEST_F_TIMEOUT(stress, track_untrack_race, 300)
 			if (!others && !drained) {
 				drained = 1;
 				c->drains++;
-				c->drain_secs += now() - start;
+				c->drain_secs += mmscope_now() - start;
 			}
 			if (!others)
 				usleep(20000);
 		}
 	}
 	stop_threads(self);
-	took = now() - t0;
+	took = mmscope_now() - t0;
 	kill_kids(self);
 
 	left = untrack_everything();
@@ -2815,7 +2779,7 @@ static void __attribute__((noreturn)) t4_child(int cmd, int rep, double limit)
 				_exit(1);
 			continue;
 		}
-		while (now() < limit) {
+		while (mmscope_now() < limit) {
 			char *q = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE,
 				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
@@ -2846,9 +2810,9 @@ TEST_F_TIMEOUT(stress, unload_with_blocked_readers, 300)
 	struct mmscope_fault_stats st;
 	char buf[65536], path[96], why[256], refcnt[32] = "?";
 	int cmd[2], rep[2], fd, dfd, tfd, err, err0, i, found;
-	double t0 = now();
+	double t0 = mmscope_now();
 	unsigned long addr;
-	double t_start = now();
+	double t_start = mmscope_now();
 	struct t4 *c;
 	pthread_t rt, pt;
 	ssize_t n;
@@ -2991,10 +2955,10 @@ TEST_F_TIMEOUT(stress, unload_with_blocked_readers, 300)
 	if (module_live()) {
 		ASSERT_EQ(1, write(cmd[1], "c", 1));
 		usleep(300000);
-		t0 = now();
+		t0 = mmscope_now();
 		err = unload_module_wait(10, &retries);
 		TH_LOG("nothing open, tracked child faulting: delete_module %s after %.2f s, %ld retries",
-		       errname(err), now() - t0, retries);
+		       errname(err), mmscope_now() - t0, retries);
 		ASSERT_EQ(0, err);
 	}
 	EXPECT_NE(0, access(MODULE_DIR, F_OK));
@@ -3009,7 +2973,7 @@ TEST_F_TIMEOUT(stress, unload_with_blocked_readers, 300)
 	EXPECT_TRUE(mmscope_has_faults(fd));
 	EXPECT_EQ(0, track_list(NULL, NULL, 0));
 	EXPECT_EQ(-ENOENT, mmscope_fault_stats(fd, pid, &st));
-	TH_LOG("%.1f s: 3 unloads refused, 1 done, 1 reload", now() - t_start);
+	TH_LOG("%.1f s: 3 unloads refused, 1 done, 1 reload", mmscope_now() - t_start);
 	free(c);
 }
 
@@ -3095,7 +3059,7 @@ static int use_module(int track_pid, char *why, size_t len)
 	for (i = 0; !ret && i < 4; i++) {
 		snprintf(path, sizeof(path), MMSCOPE_DEBUGFS "/%s", files[i]);
 		n = slurp(path, buf, sizeof(buf));
-		if (n < 0 || !has_header(buf, files[i])) {
+		if (n < 0 || !mmscope_has_header(buf, files[i])) {
 			snprintf(why, len, "%s: %s", path, n < 0 ? strerror(-n) : "no header");
 			ret = -1;
 		} else if (i == 0 && !strstr(buf, "\nabi_version 1\n")) {
@@ -3112,8 +3076,8 @@ static int use_module(int track_pid, char *why, size_t len)
 
 TEST_F_TIMEOUT(stress, load_unload_cycles, 300)
 {
-	long cycles = env_long("MMSCOPE_STRESS_CYCLES", 1000), done = 0, retries = 0;
-	double budget = env_long("MMSCOPE_STRESS_CYCLE_SECS", 240), t0, ta, tb, tc, td, took;
+	long cycles = mmscope_env_long("MMSCOPE_STRESS_CYCLES", 1000), done = 0, retries = 0;
+	double budget = mmscope_env_long("MMSCOPE_STRESS_CYCLE_SECS", 240), t0, ta, tb, tc, td, took;
 	double t_load = 0, t_use = 0, t_unload = 0, max_load = 0, max_use = 0, max_unload = 0;
 	char params[4096], why[256];
 	long mem0[NR_MEMINFO], mem1[NR_MEMINFO];
@@ -3143,30 +3107,30 @@ TEST_F_TIMEOUT(stress, load_unload_cycles, 300)
 	ASSERT_EQ(0, err) {
 		TH_LOG("unloading the module loaded before: %s", strerror(err));
 	}
-	t0 = now();
+	t0 = mmscope_now();
 	while (done < cycles) {
 		int track = done % 100 == 99;
 
-		if (now() - t0 > budget) {
+		if (mmscope_now() - t0 > budget) {
 			TH_LOG("stopped after %ld of %ld cycles: %.0f s budget (MMSCOPE_STRESS_CYCLE_SECS) spent",
 			       done, cycles, budget);
 			break;
 		}
-		ta = now();
+		ta = mmscope_now();
 		err = syscall(SYS_finit_module, mfd, params, 0) ? errno : 0;
 		ASSERT_EQ(0, err) {
 			TH_LOG("cycle %ld: finit_module: %s", done, strerror(err));
 		}
-		tb = now();
+		tb = mmscope_now();
 		ASSERT_EQ(0, use_module(track ? holder.pid : 0, why, sizeof(why))) {
 			TH_LOG("cycle %ld: %s", done, why);
 		}
-		tc = now();
+		tc = mmscope_now();
 		err = unload_module_wait(5, &retries);
 		ASSERT_EQ(0, err) {
 			TH_LOG("cycle %ld: delete_module: %s", done, strerror(err));
 		}
-		td = now();
+		td = mmscope_now();
 		t_load += tb - ta;
 		t_use += tc - tb;
 		t_unload += td - tc;
@@ -3175,7 +3139,7 @@ TEST_F_TIMEOUT(stress, load_unload_cycles, 300)
 		max_unload = td - tc > max_unload ? td - tc : max_unload;
 		done++;
 	}
-	took = now() - t0;
+	took = mmscope_now() - t0;
 	for (i = 0; i < NR_MEMINFO; i++)
 		mem1[i] = meminfo_kb(meminfo_keys[i]);
 	close(mfd);
