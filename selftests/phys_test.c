@@ -5,9 +5,14 @@
  *
  * Figures that move while the test runs are bracketed: read the oracle, the
  * module, the oracle again, and require the module to lie between the two
- * oracle readings, widened by a small tolerance stated at each check
- * (PHYS_TOL_* below).  Deltas: move a figure in a known direction and
- * compare the module's change with the oracle's.
+ * oracle readings.  The only widening is what the kernel itself allows
+ * between two readers of the same figure: a vmstat counter may lag its true
+ * value by the per-CPU threshold times the online CPUs (zone_drift(),
+ * total_drift()).  Figures that can move one way and back between two reads
+ * (free lists, per-CPU lists) get a few fresh brackets instead of a wider
+ * one (PHYS_TRIES).  Deltas: move a figure in a known direction and compare
+ * the module's change with the oracle's.  Walk-based checks count what they
+ * compared and require it to be more than nothing.
  */
 #include <dirent.h>
 #include <limits.h>
@@ -18,20 +23,28 @@
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <time.h>
+#include <linux/kernel-page-flags.h>
 
 #include "kselftest_harness.h"
 #include "mmscope_test.h"
 
 #define PHYS_DIR	MMSCOPE_DEBUGFS
 
-/* Pages the system may move between two back-to-back reads in an idle guest. */
+/*
+ * Pages other processes may move between two reads of a delta test: only
+ * for the scenario checks (did the pages we made arrive), never for the
+ * agreement with an oracle.
+ */
 #define PHYS_TOL_PAGES	512
-/* Free blocks per order likewise. */
-#define PHYS_TOL_BLOCKS	64
-/* Pageblocks whose migratetype may change between reads. */
-#define PHYS_TOL_PB	4
-/* The longest lock hold we accept under TCG emulation (native is ~10x less). */
-#define PHYS_MAX_HOLD_NS	(200ULL * 1000 * 1000)
+/*
+ * Oracle-module-oracle triples tried before a figure that moves both ways
+ * (a free list, a per-CPU list, a slab's partial list) counts as wrong: each
+ * attempt is a bracket of its own with no tolerance, and one attempt in
+ * which the figure lies within its bracket is required.  A module that
+ * reads the wrong thing misses every attempt; a list that merely moved
+ * and came back between the two reads of one attempt does not.
+ */
+#define PHYS_TRIES	8
 
 _Static_assert(sizeof(struct mmscope_phys_snap) == MMSCOPE_PHYS_SNAP_SIZE_VER0, "snap");
 _Static_assert(sizeof(struct mmscope_zone_rec) == MMSCOPE_ZONE_REC_SIZE_VER0, "zone");
@@ -53,34 +66,6 @@ static int in_bracket(long long a, long long m, long long b, long long tol)
 
 /* ---- the module ----------------------------------------------------------- */
 
-/* A snapshot into a fresh buffer; returns the record count or -errno. */
-static long phys_snap(int fd, unsigned long cmd, size_t rec_size, void **out)
-{
-	struct mmscope_phys_snap s;
-	size_t cap = 64;
-	void *buf = NULL;
-
-	for (;;) {
-		free(buf);
-		buf = calloc(cap, rec_size);
-		if (!buf)
-			return -ENOMEM;
-		memset(&s, 0, sizeof(s));
-		s.size = sizeof(s);
-		s.rec_size = rec_size;
-		s.buf = (unsigned long)buf;
-		s.buf_len = cap * rec_size;
-		if (ioctl(fd, cmd, &s)) {
-			free(buf);
-			return -errno;
-		}
-		if (s.nr_recs == s.nr_total)
-			break;
-		cap = s.nr_total * 2;
-	}
-	*out = buf;
-	return s.nr_recs;
-}
 
 static int phys_open(struct __test_metadata *_metadata)
 {
@@ -110,6 +95,10 @@ struct zi {			/* one zone of /proc/zoneinfo */
 	long long prot[MMSCOPE_MAX_ZONES];
 	int nprot;
 	long long pcp;		/* pages on the per-CPU lists, all CPUs */
+	long long pcp_high;	/* sum of the per-CPU "high:" marks */
+	long long batch_min, batch_max;	/* per-CPU "batch:" */
+	long long thr_max;	/* largest "vm stats threshold:" */
+	int pagesets;		/* "cpu:" lines under pagesets */
 	long long stat[MMSCOPE_ZS_NR];
 	int has_stat[MMSCOPE_ZS_NR];
 };
@@ -138,6 +127,7 @@ static int read_zoneinfo(struct zi *z)
 				break;
 			memset(&z[n], 0, sizeof(z[n]));
 			z[n].node = i;
+			z[n].batch_min = LLONG_MAX;
 			strcpy(z[n].name, key);
 			in_zone = 0;
 			continue;
@@ -151,6 +141,11 @@ static int read_zoneinfo(struct zi *z)
 		}
 		if (!in_zone)
 			continue;	/* per-node stats */
+		if (sscanf(line, " vm stats threshold: %lld", &v) == 1) {
+			if (v > z[n].thr_max)
+				z[n].thr_max = v;
+			continue;
+		}
 		if ((p = strstr(line, "protection: ("))) {
 			p += strlen("protection: (");
 			while (z[n].nprot < MMSCOPE_MAX_ZONES &&
@@ -166,6 +161,14 @@ static int read_zoneinfo(struct zi *z)
 		if (sscanf(line, " %63s %lld", key, &v) != 2)
 			continue;
 		if (!strcmp(key, "count:")) z[n].pcp += v;
+		else if (!strcmp(key, "cpu:")) z[n].pagesets++;
+		else if (!strcmp(key, "high:")) z[n].pcp_high += v;
+		else if (!strcmp(key, "batch:")) {
+			if (v < z[n].batch_min)
+				z[n].batch_min = v;
+			if (v > z[n].batch_max)
+				z[n].batch_max = v;
+		}
 		else if (!strcmp(key, "boost")) z[n].boost = v;
 		else if (!strcmp(key, "min")) z[n].min = v;
 		else if (!strcmp(key, "low")) z[n].low = v;
@@ -185,7 +188,7 @@ static int read_zoneinfo(struct zi *z)
 	return n + 1;
 }
 
-static struct zi *find_zi(struct zi *z, int n, int node, const char *name)
+static const struct zi *find_zi(const struct zi *z, int n, int node, const char *name)
 {
 	int i;
 
@@ -425,8 +428,6 @@ FIXTURE(phys)
 FIXTURE_SETUP(phys)
 {
 	self->fd = phys_open(_metadata);
-	if (self->fd == -EOPNOTSUPP)
-		SKIP(return, "module without MMSCOPE_FEATURE_PHYS_MEMORY");
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", MMSCOPE_DEV, strerror(-self->fd));
 }
 
@@ -438,55 +439,167 @@ FIXTURE_TEARDOWN(phys)
 
 /* ---- zones --------------------------------------------------------------- */
 
+/*
+ * How far a zone's vmstat counter may be from its true value: every online
+ * CPU keeps up to stat_threshold pages of changes not yet folded into the
+ * zone's counter (__mod_zone_page_state() folds a CPU's diff once it passes
+ * the threshold, refresh_cpu_vm_stats() every second).  zoneinfo and the
+ * module read the same folded word (zone_page_state()), so a reading taken
+ * between two others can be outside them only by what was folded between
+ * the reads: at most the threshold on each CPU.  The threshold is the
+ * zone's own, from zoneinfo ("vm stats threshold", per CPU; the largest).
+ */
+static long long zone_drift(const struct zi *x, const struct zi *y)
+{
+	long long t = x->thr_max > y->thr_max ? x->thr_max : y->thr_max;
+
+	return t * get_nprocs();
+}
+
+/*
+ * How far a sum of vmstat counters over every zone (free pages) or node
+ * (the LRU lists in /proc/vmstat) may be from the truth.  For the LRU the
+ * module counts the lists themselves (the memcgs' exact lru_zone_size[] and the
+ * MGLRU generation counters); vmstat's node counters lag them by the
+ * changes each online CPU has not folded yet, at most the node's stat
+ * threshold per CPU (the largest of its zones' thresholds,
+ * refresh_zone_stat_thresholds()).  stat_refresh folds them all just before
+ * each read, so this bounds only what accumulates after it.  The sum of
+ * every zone's threshold is at least the sum of the nodes' thresholds, and
+ * for free pages it is exactly zone_drift() summed.
+ */
+static long long total_drift(void)
+{
+	struct zi z[MAXZ];
+	int n = read_zoneinfo(z), i;
+	long long t = 0;
+
+	for (i = 0; i < n; i++)
+		t += z[i].thr_max;
+	return t * get_nprocs();
+}
+
+/* One comparison of an attempt: counted when it fails, logged if @report. */
+#define MISS_IF(bad, fmt, ...) do {					\
+	if (bad) {							\
+		miss++;							\
+		if (report)						\
+			TH_LOG(fmt, ##__VA_ARGS__);			\
+	}								\
+} while (0)
+
+/* zoneinfo, module, zoneinfo: the figures that fail, logged if @report. */
+static int zones_cmp(struct __test_metadata *_metadata, int report,
+		     const struct zi *a, int na, const struct mmscope_zone_rec *r,
+		     long n, const struct zi *b, int nb, int *checked)
+{
+	int miss = 0, i, j;
+
+	*checked = 0;
+	MISS_IF(na != n || nb != n, "zones: zoneinfo %d, module %ld, zoneinfo %d",
+		na, n, nb);
+	for (i = 0; i < n; i++) {
+		const struct zi *x = find_zi(a, na, r[i].node, r[i].name);
+		const struct zi *y = find_zi(b, nb, r[i].node, r[i].name);
+		const char *nm = r[i].name;
+		long long d;
+
+		MISS_IF(!x || !y, "zone %u/%s not in zoneinfo", r[i].node, nm);
+		if (!x || !y)
+			continue;
+		d = zone_drift(x, y);
+		/* fixed while nothing is hot-plugged: exact */
+		MISS_IF(x->spanned != (long long)r[i].spanned ||
+			x->present != (long long)r[i].present ||
+			x->managed != (long long)r[i].managed ||
+			x->cma != (long long)r[i].cma || x->nprot != (int)r[i].nr_zones,
+			"%s spanned/present/managed/cma/zones: zoneinfo %lld/%lld/%lld/%lld/%d, module %llu/%llu/%llu/%llu/%u",
+			nm, x->spanned, x->present, x->managed, x->cma, x->nprot,
+			r[i].spanned, r[i].present, r[i].managed, r[i].cma, r[i].nr_zones);
+		for (j = 0; j < x->nprot && j < MMSCOPE_MAX_ZONES; j++)
+			MISS_IF(x->prot[j] != (long long)r[i].protection[j],
+				"%s protection[%d]: zoneinfo %lld, module %llu", nm, j,
+				x->prot[j], r[i].protection[j]);
+		/* watermarks move only with boost: bracketed, no tolerance */
+		MISS_IF(!in_bracket(x->boost, r[i].boost, y->boost, 0) ||
+			!in_bracket(x->min, r[i].min, y->min, 0) ||
+			!in_bracket(x->low, r[i].low, y->low, 0) ||
+			!in_bracket(x->high, r[i].high, y->high, 0),
+			"%s boost/min/low/high: %lld/%lld/%lld/%lld, module %llu/%llu/%llu/%llu, then %lld/%lld/%lld/%lld",
+			nm, x->boost, x->min, x->low, x->high, r[i].boost, r[i].min,
+			r[i].low, r[i].high, y->boost, y->min, y->low, y->high);
+		/* vmstat counters: bracketed, widened by the per-CPU drift */
+		MISS_IF(!in_bracket(x->free, r[i].stat[MMSCOPE_ZS_FREE_PAGES], y->free, d),
+			"%s free: %lld, module %llu, then %lld (drift %lld)", nm, x->free,
+			r[i].stat[MMSCOPE_ZS_FREE_PAGES], y->free, d);
+		for (j = 0; j < MMSCOPE_ZS_NR; j++) {
+			if (!x->has_stat[j])
+				continue;
+			MISS_IF(!in_bracket(x->stat[j], r[i].stat[j], y->stat[j], d),
+				"%s %s: %lld, module %llu, then %lld (drift %lld)", nm,
+				zs_names[j], x->stat[j], r[i].stat[j], y->stat[j], d);
+			++*checked;
+		}
+		/*
+		 * Per-CPU pagesets, which zoneinfo prints only for populated
+		 * zones, one per online CPU.  batch is the zone's
+		 * pageset_batch, the same on every CPU, fixed since boot:
+		 * exact.  The sums of count and high, and the largest stat
+		 * threshold, move both ways (pages come and go, 6.12 tunes
+		 * high, kswapd lowers the thresholds while it runs):
+		 * bracketed, no tolerance.
+		 */
+		if (!x->pagesets) {
+			MISS_IF(r[i].populated || r[i].pcp_count || r[i].pcp_high ||
+				r[i].pcp_batch || r[i].stat_threshold,
+				"%s: no pagesets in zoneinfo, module populated %u count %llu high %llu batch %u threshold %u",
+				nm, r[i].populated, r[i].pcp_count, r[i].pcp_high,
+				r[i].pcp_batch, r[i].stat_threshold);
+			continue;
+		}
+		MISS_IF(!r[i].populated || x->pagesets != get_nprocs(),
+			"%s: populated %u, zoneinfo pagesets %d for %d CPUs", nm,
+			r[i].populated, x->pagesets, get_nprocs());
+		MISS_IF(x->batch_min != x->batch_max || r[i].pcp_batch != x->batch_min,
+			"%s pcp batch: zoneinfo %lld..%lld, module %u", nm, x->batch_min,
+			x->batch_max, r[i].pcp_batch);
+		MISS_IF(!in_bracket(x->pcp_high, r[i].pcp_high, y->pcp_high, 0),
+			"%s pcp high: %lld, module %llu, then %lld", nm, x->pcp_high,
+			r[i].pcp_high, y->pcp_high);
+		MISS_IF(!in_bracket(x->pcp, r[i].pcp_count, y->pcp, 0),
+			"%s pcp count: %lld, module %llu, then %lld", nm, x->pcp,
+			r[i].pcp_count, y->pcp);
+		MISS_IF(!in_bracket(x->thr_max, r[i].stat_threshold, y->thr_max, 0) ||
+			!r[i].stat_threshold,
+			"%s stat threshold: %lld, module %u, then %lld", nm, x->thr_max,
+			r[i].stat_threshold, y->thr_max);
+		*checked += 4;
+	}
+	return miss;
+}
+
 TEST_F(phys, zones_match_zoneinfo)
 {
 	struct zi a[MAXZ], b[MAXZ];
 	struct mmscope_zone_rec *r;
-	int na, nb, i, j, checked = 0;
+	int na, nb, t, miss = 0, checked = 0;
 	long n;
 
-	na = read_zoneinfo(a);
-	n = phys_snap(self->fd, MMSCOPE_IOC_PHYS_ZONES, sizeof(*r), (void **)&r);
-	nb = read_zoneinfo(b);
-	ASSERT_LT(0, na);
-	ASSERT_EQ(na, nb);
-	ASSERT_EQ(na, n) TH_LOG("zoneinfo lists every zone of every online node");
-	for (i = 0; i < n; i++) {
-		struct zi *x = find_zi(a, na, r[i].node, r[i].name);
-		struct zi *y = find_zi(b, nb, r[i].node, r[i].name);
-
-		ASSERT_NE(NULL, x) TH_LOG("zone %u/%s not in zoneinfo", r[i].node, r[i].name);
-		ASSERT_NE(NULL, y);
-		/* fixed while nothing is hot-plugged: exact */
-		EXPECT_EQ(x->spanned, r[i].spanned);
-		EXPECT_EQ(x->present, r[i].present);
-		EXPECT_EQ(x->managed, r[i].managed);
-		EXPECT_EQ(x->cma, r[i].cma);
-		EXPECT_EQ(x->nprot, r[i].nr_zones);
-		for (j = 0; j < x->nprot; j++)
-			EXPECT_EQ(x->prot[j], r[i].protection[j]);
-		/* watermarks move only with boost: bracketed, no tolerance */
-		EXPECT_TRUE(in_bracket(x->boost, r[i].boost, y->boost, 0));
-		EXPECT_TRUE(in_bracket(x->min, r[i].min, y->min, 0));
-		EXPECT_TRUE(in_bracket(x->low, r[i].low, y->low, 0));
-		EXPECT_TRUE(in_bracket(x->high, r[i].high, y->high, 0));
-		/* counters move: bracketed +- PHYS_TOL_PAGES */
-		EXPECT_TRUE(in_bracket(x->free, r[i].stat[MMSCOPE_ZS_FREE_PAGES], y->free,
-				       PHYS_TOL_PAGES))
-			TH_LOG("%s free %lld %llu %lld", r[i].name, x->free,
-			       r[i].stat[MMSCOPE_ZS_FREE_PAGES], y->free);
-		for (j = 0; j < MMSCOPE_ZS_NR; j++) {
-			if (!x->has_stat[j])
-				continue;
-			EXPECT_TRUE(in_bracket(x->stat[j], r[i].stat[j], y->stat[j],
-					       PHYS_TOL_PAGES))
-				TH_LOG("%s %s: %lld %llu %lld", r[i].name, zs_names[j],
-				       x->stat[j], r[i].stat[j], y->stat[j]);
-			checked++;
-		}
+	for (t = 0; t < PHYS_TRIES; t++) {
+		na = read_zoneinfo(a);
+		n = mmscope_phys_snap(self->fd, MMSCOPE_IOC_PHYS_ZONES, sizeof(*r), (void **)&r);
+		nb = read_zoneinfo(b);
+		ASSERT_LT(0, na);
+		ASSERT_LT(0, n);
+		miss = zones_cmp(_metadata, t == PHYS_TRIES - 1, a, na, r, n, b, nb, &checked);
+		free(r);
+		if (!miss)
+			break;
 	}
+	TH_LOG("%d figures compared, attempt %d of %d", checked,
+	       t < PHYS_TRIES ? t + 1 : PHYS_TRIES, PHYS_TRIES);
+	EXPECT_EQ(0, miss);
 	EXPECT_LT(0, checked);
-	free(r);
 }
 
 TEST_F(phys, zones_text_matches_ioctl)
@@ -499,7 +612,7 @@ TEST_F(phys, zones_text_matches_ioctl)
 	int lines = 0, i;
 	FILE *f;
 
-	n = phys_snap(self->fd, MMSCOPE_IOC_PHYS_ZONES, sizeof(*r), (void **)&r);
+	n = mmscope_phys_snap(self->fd, MMSCOPE_IOC_PHYS_ZONES, sizeof(*r), (void **)&r);
 	ASSERT_LT(0, n);
 	f = fopen(PHYS_DIR "/zones", "re");
 	ASSERT_NE(NULL, f);
@@ -529,9 +642,9 @@ TEST_F(phys, buddy_walk_agrees_with_nr_free)
 {
 	struct mmscope_buddy_rec *r;
 	long n, i;
-	int o, mt;
+	int o, mt, checked = 0;
 
-	n = phys_snap(self->fd, MMSCOPE_IOC_PHYS_BUDDY, sizeof(*r), (void **)&r);
+	n = mmscope_phys_snap(self->fd, MMSCOPE_IOC_PHYS_BUDDY, sizeof(*r), (void **)&r);
 	ASSERT_LT(0, n);
 	for (i = 0; i < n; i++) {
 		for (o = 0; o < r[i].nr_orders; o++) {
@@ -544,147 +657,239 @@ TEST_F(phys, buddy_walk_agrees_with_nr_free)
 			/* walked in the hold that read nr_free: exact */
 			EXPECT_EQ(r[i].nr_free[o], sum)
 				TH_LOG("%s order %d", r[i].name, o);
+			checked++;
 		}
-	}
-	free(r);
-}
-
-TEST_F(phys, buddy_matches_buddyinfo_and_free_pages)
-{
-	struct mmscope_buddy_rec *r;
-	long long a[MMSCOPE_MAX_ORDERS], b[MMSCOPE_MAX_ORDERS];
-	struct zi za[MAXZ], zb[MAXZ];
-	int nza, nzb;
-	long n, i;
-	int o;
-
-	/* whole-snapshot bracket: buddyinfo of every zone before and after */
-	nza = read_zoneinfo(za);
-	n = phys_snap(self->fd, MMSCOPE_IOC_PHYS_BUDDY, sizeof(*r), (void **)&r);
-	nzb = read_zoneinfo(zb);
-	ASSERT_LT(0, n);
-	for (i = 0; i < n; i++) {
-		unsigned long long pages = 0;
-		struct zi *x = find_zi(za, nza, r[i].node, r[i].name);
-		struct zi *y = find_zi(zb, nzb, r[i].node, r[i].name);
-
-		ASSERT_EQ(r[i].nr_orders, read_buddyinfo(r[i].node, r[i].name, a, MMSCOPE_MAX_ORDERS));
-		for (o = 0; o < r[i].nr_orders; o++)
-			pages += r[i].nr_free[o] << o;
-		/* every free page is on a free list: sum == NR_FREE_PAGES */
-		ASSERT_NE(NULL, x);
-		ASSERT_NE(NULL, y);
-		EXPECT_TRUE(in_bracket(x->free, pages, y->free, PHYS_TOL_PAGES))
-			TH_LOG("%s: zoneinfo free %lld, buddy pages %llu, then %lld",
-			       r[i].name, x->free, pages, y->free);
-	}
-	free(r);
-
-	/* per zone: buddyinfo, module, buddyinfo */
-	n = phys_snap(self->fd, MMSCOPE_IOC_PHYS_BUDDY, sizeof(*r), (void **)&r);
-	for (i = 0; i < n; i++) {
-		struct mmscope_buddy_rec *m;
-		long k, j;
-
-		read_buddyinfo(r[i].node, r[i].name, a, MMSCOPE_MAX_ORDERS);
-		k = phys_snap(self->fd, MMSCOPE_IOC_PHYS_BUDDY, sizeof(*m), (void **)&m);
-		read_buddyinfo(r[i].node, r[i].name, b, MMSCOPE_MAX_ORDERS);
-		for (j = 0; j < k; j++)
-			if (m[j].node == r[i].node && m[j].zone == r[i].zone)
-				break;
-		ASSERT_LT(j, k);
-		for (o = 0; o < m[j].nr_orders; o++)
-			EXPECT_TRUE(in_bracket(a[o], m[j].nr_free[o], b[o], PHYS_TOL_BLOCKS))
-				TH_LOG("%s order %d: %lld %llu %lld", m[j].name, o, a[o],
-				       m[j].nr_free[o], b[o]);
-		free(m);
-	}
-	free(r);
-}
-
-TEST_F(phys, buddy_matches_pagetypeinfo)
-{
-	struct mmscope_buddy_rec *r;
-	struct pti a, b;
-	long n, i;
-	int o, mt, checked = 0;
-
-	n = phys_snap(self->fd, MMSCOPE_IOC_PHYS_BUDDY, sizeof(*r), (void **)&r);
-	ASSERT_LT(0, n);
-	for (i = 0; i < n; i++) {
-		struct mmscope_buddy_rec *m;
-		long k, j;
-
-		ASSERT_EQ(0, read_pagetypeinfo(r[i].node, r[i].name, &a));
-		k = phys_snap(self->fd, MMSCOPE_IOC_PHYS_BUDDY, sizeof(*m), (void **)&m);
-		ASSERT_EQ(0, read_pagetypeinfo(r[i].node, r[i].name, &b));
-		for (j = 0; j < k; j++)
-			if (m[j].node == r[i].node && m[j].zone == r[i].zone)
-				break;
-		ASSERT_LT(j, k);
-		for (mt = 0; mt < MMSCOPE_MT_NR; mt++) {
-			if (!a.has_mt[mt]) {
-				/* a type the kernel lacks has nothing */
-				EXPECT_EQ(0, m[j].pageblocks[mt]);
-				continue;
-			}
-			EXPECT_TRUE(in_bracket(a.blocks[mt], m[j].pageblocks[mt], b.blocks[mt],
-					       PHYS_TOL_PB))
-				TH_LOG("%s %s blocks: %lld %llu %lld", m[j].name, mt_names[mt],
-				       a.blocks[mt], m[j].pageblocks[mt], b.blocks[mt]);
-			for (o = 0; o < m[j].nr_orders; o++) {
-				if (a.capped[mt][o] || b.capped[mt][o] ||
-				    (m[j].capped[o] & (1u << mt)))
-					continue;
-				EXPECT_TRUE(in_bracket(a.free[mt][o], m[j].walked[o][mt],
-						       b.free[mt][o], PHYS_TOL_BLOCKS))
-					TH_LOG("%s %s order %d: %lld %llu %lld", m[j].name,
-					       mt_names[mt], o, a.free[mt][o],
-					       m[j].walked[o][mt], b.free[mt][o]);
-				checked++;
-			}
-		}
-		free(m);
 	}
 	EXPECT_LT(0, checked);
 	free(r);
 }
 
+/* The record of (node, zone) in a buddy snapshot, or NULL. */
+static const struct mmscope_buddy_rec *find_buddy(const struct mmscope_buddy_rec *r, long n,
+						   unsigned int node, unsigned int zone)
+{
+	long i;
+
+	for (i = 0; i < n; i++)
+		if (r[i].node == node && r[i].zone == zone)
+			return &r[i];
+	return NULL;
+}
+
+/* Free pages the zone counts (NR_FREE_PAGES leaves out isolated blocks). */
+static long long buddy_counted_pages(const struct mmscope_buddy_rec *r)
+{
+	long long pages = 0;
+	int o;
+
+	for (o = 0; o < r->nr_orders; o++)
+		pages += (long long)(r->nr_free[o] - r->walked[o][MMSCOPE_MT_ISOLATE]) << o;
+	return pages;
+}
+
+/*
+ * Every free page is on a free list: the module's lists add up to the
+ * zone's NR_FREE_PAGES.  Bracketed by zoneinfo widened by the counter's
+ * per-CPU drift; retried, because the orders are read in separate holds
+ * and a block that merges or splits between two of them is seen twice or
+ * not at all.
+ */
+TEST_F(phys, buddy_pages_match_free_pages)
+{
+	struct mmscope_buddy_rec *r;
+	struct zi za[MAXZ], zb[MAXZ];
+	int nza, nzb, t, miss = 0, checked = 0, report;
+	long n, i;
+
+	for (t = 0; t < PHYS_TRIES; t++) {
+		report = t == PHYS_TRIES - 1;
+		miss = checked = 0;
+		nza = read_zoneinfo(za);
+		n = mmscope_phys_snap(self->fd, MMSCOPE_IOC_PHYS_BUDDY, sizeof(*r), (void **)&r);
+		nzb = read_zoneinfo(zb);
+		ASSERT_LT(0, n);
+		for (i = 0; i < n; i++) {
+			const struct zi *x = find_zi(za, nza, r[i].node, r[i].name);
+			const struct zi *y = find_zi(zb, nzb, r[i].node, r[i].name);
+			long long pages = buddy_counted_pages(&r[i]), d;
+
+			ASSERT_NE(NULL, x);
+			ASSERT_NE(NULL, y);
+			d = zone_drift(x, y);
+			MISS_IF(!in_bracket(x->free, pages, y->free, d),
+				"%s: zoneinfo free %lld, buddy pages %lld, then %lld (drift %lld)",
+				r[i].name, x->free, pages, y->free, d);
+			MISS_IF(!in_bracket(x->free, r[i].free_pages, y->free, d),
+				"%s: zoneinfo free %lld, module NR_FREE_PAGES %llu, then %lld (drift %lld)",
+				r[i].name, x->free, r[i].free_pages, y->free, d);
+			checked += 2;
+		}
+		free(r);
+		if (!miss)
+			break;
+	}
+	EXPECT_EQ(0, miss);
+	EXPECT_LT(0, checked);
+}
+
+/* buddyinfo and pagetypeinfo of one zone */
+struct bz {
+	long long nr[MMSCOPE_MAX_ORDERS];
+	int nr_orders;
+	struct pti t;
+};
+
+static int read_bz(int node, const char *zone, struct bz *o)
+{
+	o->nr_orders = read_buddyinfo(node, zone, o->nr, MMSCOPE_MAX_ORDERS);
+	if (o->nr_orders < 0)
+		return o->nr_orders;
+	return read_pagetypeinfo(node, zone, &o->t);
+}
+
+/* buddyinfo and pagetypeinfo, module, again: the figures that fail. */
+static int buddy_cmp(struct __test_metadata *_metadata, int report,
+		     const struct bz *a, const struct mmscope_buddy_rec *m,
+		     const struct bz *b, int *checked)
+{
+	int miss = 0, o, mt;
+
+	MISS_IF(a->nr_orders != (int)m->nr_orders || b->nr_orders != (int)m->nr_orders,
+		"%s: buddyinfo %d orders, module %u", m->name, a->nr_orders, m->nr_orders);
+	for (o = 0; o < (int)m->nr_orders && o < a->nr_orders; o++) {
+		MISS_IF(!in_bracket(a->nr[o], m->nr_free[o], b->nr[o], 0),
+			"%s order %d: buddyinfo %lld, module %llu, then %lld", m->name, o,
+			a->nr[o], m->nr_free[o], b->nr[o]);
+		++*checked;
+	}
+	for (mt = 0; mt < MMSCOPE_MT_NR; mt++) {
+		if (!a->t.has_mt[mt]) {
+			/* a type the kernel lacks has nothing */
+			MISS_IF(m->pageblocks[mt], "%s %s: not in pagetypeinfo, module %llu blocks",
+				m->name, mt_names[mt], m->pageblocks[mt]);
+			for (o = 0; o < (int)m->nr_orders; o++)
+				MISS_IF(m->walked[o][mt], "%s %s order %d: not in pagetypeinfo, module %llu",
+					m->name, mt_names[mt], o, m->walked[o][mt]);
+			continue;
+		}
+		MISS_IF(!in_bracket(a->t.blocks[mt], m->pageblocks[mt], b->t.blocks[mt], 0),
+			"%s %s blocks: pagetypeinfo %lld, module %llu, then %lld", m->name,
+			mt_names[mt], a->t.blocks[mt], m->pageblocks[mt], b->t.blocks[mt]);
+		++*checked;
+		for (o = 0; o < (int)m->nr_orders; o++) {
+			if (a->t.capped[mt][o] || b->t.capped[mt][o] ||
+			    (m->capped[o] & (1u << mt)))
+				continue;
+			MISS_IF(!in_bracket(a->t.free[mt][o], m->walked[o][mt], b->t.free[mt][o], 0),
+				"%s %s order %d: pagetypeinfo %lld, module %llu, then %lld",
+				m->name, mt_names[mt], o, a->t.free[mt][o], m->walked[o][mt],
+				b->t.free[mt][o]);
+			++*checked;
+		}
+	}
+	return miss;
+}
+
+/*
+ * Per zone: buddyinfo and pagetypeinfo, the module, both again.  Free
+ * lists per order and migratetype and pageblocks per migratetype lie
+ * within the two readings, nothing added: the bracket is exactly the
+ * blocks that changed between them.  Lists also move one way and back
+ * (a per-CPU list refilled and drained), so each zone gets PHYS_TRIES
+ * fresh brackets and must be exact within one.
+ */
+TEST_F(phys, buddy_matches_buddyinfo_and_pagetypeinfo)
+{
+	struct mmscope_buddy_rec *r;
+	long n, i;
+	int zones = 0, checked_all = 0;
+
+	n = mmscope_phys_snap(self->fd, MMSCOPE_IOC_PHYS_BUDDY, sizeof(*r), (void **)&r);
+	ASSERT_LT(0, n);
+	for (i = 0; i < n; i++) {
+		struct bz a, b;
+		int t, miss = 0, checked = 0;
+
+		for (t = 0; t < PHYS_TRIES; t++) {
+			const struct mmscope_buddy_rec *m;
+			struct mmscope_buddy_rec *k;
+			long nk;
+
+			ASSERT_EQ(0, read_bz(r[i].node, r[i].name, &a));
+			nk = mmscope_phys_snap(self->fd, MMSCOPE_IOC_PHYS_BUDDY, sizeof(*k), (void **)&k);
+			ASSERT_EQ(0, read_bz(r[i].node, r[i].name, &b));
+			ASSERT_LT(0, nk);
+			m = find_buddy(k, nk, r[i].node, r[i].zone);
+			ASSERT_NE(NULL, m);
+			checked = 0;
+			miss = buddy_cmp(_metadata, t == PHYS_TRIES - 1, &a, m, &b, &checked);
+			free(k);
+			if (!miss)
+				break;
+		}
+		TH_LOG("%s: %d figures, attempt %d of %d", r[i].name, checked,
+		       t < PHYS_TRIES ? t + 1 : PHYS_TRIES, PHYS_TRIES);
+		EXPECT_EQ(0, miss);
+		checked_all += checked;
+		zones++;
+	}
+	EXPECT_LT(0, zones);
+	EXPECT_LT(0, checked_all);
+	free(r);
+}
+
+/*
+ * The indices are mm/vmstat.c's formulas over nr_free, printed with three
+ * decimals: exact within the bracket of two extfrag readings.  An index is
+ * not monotonic in the lists, so each zone gets PHYS_TRIES brackets.
+ */
 TEST_F(phys, buddy_indices_match_extfrag)
 {
 	struct mmscope_buddy_rec *r;
 	int ua[MMSCOPE_MAX_ORDERS], ub[MMSCOPE_MAX_ORDERS];
 	int fa[MMSCOPE_MAX_ORDERS], fb[MMSCOPE_MAX_ORDERS];
-	long n, i;
-	int o;
+	int o, t, miss, report, checked = 0;
+	long n, i, zones;
 
 	if (access("/sys/kernel/debug/extfrag/unusable_index", R_OK))
 		SKIP(return, "no /sys/kernel/debug/extfrag (CONFIG_COMPACTION off?)");
-	for (i = 0; ; i++) {
-		n = phys_snap(self->fd, MMSCOPE_IOC_PHYS_BUDDY, sizeof(*r), (void **)&r);
-		ASSERT_LT(0, n);
-		if (i >= n) {
+	n = mmscope_phys_snap(self->fd, MMSCOPE_IOC_PHYS_BUDDY, sizeof(*r), (void **)&r);
+	ASSERT_LT(0, n);
+	free(r);
+	zones = n;
+	for (i = 0; i < zones; i++) {
+		for (t = 0, miss = 1; t < PHYS_TRIES && miss; t++) {
+			int nu, nf;
+
+			report = t == PHYS_TRIES - 1;
+			miss = 0;
+			n = mmscope_phys_snap(self->fd, MMSCOPE_IOC_PHYS_BUDDY, sizeof(*r), (void **)&r);
+			ASSERT_LT(i, n);
+			nu = read_extfrag("unusable_index", r[i].node, r[i].name, ua, MMSCOPE_MAX_ORDERS);
+			nf = read_extfrag("extfrag_index", r[i].node, r[i].name, fa, MMSCOPE_MAX_ORDERS);
 			free(r);
-			break;
+			n = mmscope_phys_snap(self->fd, MMSCOPE_IOC_PHYS_BUDDY, sizeof(*r), (void **)&r);
+			ASSERT_LT(i, n);
+			ASSERT_EQ(r[i].nr_orders, nu);
+			ASSERT_EQ(r[i].nr_orders, nf);
+			ASSERT_EQ(nu, read_extfrag("unusable_index", r[i].node, r[i].name, ub,
+						   MMSCOPE_MAX_ORDERS));
+			ASSERT_EQ(nf, read_extfrag("extfrag_index", r[i].node, r[i].name, fb,
+						   MMSCOPE_MAX_ORDERS));
+			for (o = 0; o < r[i].nr_orders; o++) {
+				MISS_IF(!in_bracket(ua[o], r[i].unusable[o], ub[o], 0),
+					"%s unusable[%d]: %d %d %d", r[i].name, o, ua[o],
+					r[i].unusable[o], ub[o]);
+				MISS_IF(!in_bracket(fa[o], r[i].fragmentation[o], fb[o], 0),
+					"%s fragmentation[%d]: %d %d %d", r[i].name, o, fa[o],
+					r[i].fragmentation[o], fb[o]);
+				checked += 2;
+			}
+			free(r);
 		}
-		read_extfrag("unusable_index", r[i].node, r[i].name, ua, MMSCOPE_MAX_ORDERS);
-		read_extfrag("extfrag_index", r[i].node, r[i].name, fa, MMSCOPE_MAX_ORDERS);
-		free(r);
-		n = phys_snap(self->fd, MMSCOPE_IOC_PHYS_BUDDY, sizeof(*r), (void **)&r);
-		ASSERT_LT(i, n);
-		read_extfrag("unusable_index", r[i].node, r[i].name, ub, MMSCOPE_MAX_ORDERS);
-		read_extfrag("extfrag_index", r[i].node, r[i].name, fb, MMSCOPE_MAX_ORDERS);
-		for (o = 0; o < r[i].nr_orders; o++) {
-			/* indices in thousandths; 5 = 0.5 % of free memory moved */
-			EXPECT_TRUE(in_bracket(ua[o], r[i].unusable[o], ub[o], 5))
-				TH_LOG("%s unusable[%d]: %d %d %d", r[i].name, o, ua[o],
-				       r[i].unusable[o], ub[o]);
-			EXPECT_TRUE(in_bracket(fa[o], r[i].fragmentation[o], fb[o], 5))
-				TH_LOG("%s fragmentation[%d]: %d %d %d", r[i].name, o, fa[o],
-				       r[i].fragmentation[o], fb[o]);
-		}
-		free(r);
+		EXPECT_EQ(0, miss);
 	}
+	EXPECT_LT(0, checked);
 }
 
 /* Sum of free pages over every zone: module (from buddy) and zoneinfo. */
@@ -695,7 +900,7 @@ static long long module_free_pages(int fd, long long *order9)
 	long n, i;
 	int o;
 
-	n = phys_snap(fd, MMSCOPE_IOC_PHYS_BUDDY, sizeof(*r), (void **)&r);
+	n = mmscope_phys_snap(fd, MMSCOPE_IOC_PHYS_BUDDY, sizeof(*r), (void **)&r);
 	if (n <= 0)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -740,37 +945,61 @@ static long long oracle_free_pages(long long *order9)
 	return pages;
 }
 
+/* Free pages: zoneinfo, the module's free lists, zoneinfo. */
+struct free_tri {
+	long long a, m, b;
+};
+
+static void free_triple(int fd, struct free_tri *t)
+{
+	t->a = oracle_free_pages(NULL);
+	t->m = module_free_pages(fd, NULL);
+	t->b = oracle_free_pages(NULL);
+}
+
+/*
+ * The module's change from @t0 to @t1 lies within what zoneinfo's readings
+ * allow, each end widened by the counters' per-CPU drift @d (zone_drift()
+ * summed over the zones).
+ */
+static int free_delta_ok(const struct free_tri *t0, const struct free_tri *t1,
+			 long long d, long long *dm, long long *lo, long long *hi)
+{
+	*dm = t1->m - t0->m;
+	*lo = (t1->a < t1->b ? t1->a : t1->b) - (t0->a > t0->b ? t0->a : t0->b) - 2 * d;
+	*hi = (t1->a > t1->b ? t1->a : t1->b) - (t0->a < t0->b ? t0->a : t0->b) + 2 * d;
+	return *dm >= *lo && *dm <= *hi;
+}
+
 TEST_F(phys, delta_anon_populate_and_free)
 {
 	const size_t bytes = 64UL << 20;
-	long long m0, o0, m1, o1, m2, o2, p0, p1, p2, want = bytes / 4096;
+	long long p0, p1, p2, want = bytes / 4096, d = total_drift(), dm, lo, hi;
+	struct free_tri t0, t1, t2;
 	char *p;
 
 	p0 = oracle_free_and_pcp();
-	o0 = oracle_free_pages(NULL);
-	m0 = module_free_pages(self->fd, NULL);
+	free_triple(self->fd, &t0);
 	p = populate(bytes, 0);
 	ASSERT_NE(NULL, p);
 	p1 = oracle_free_and_pcp();
-	o1 = oracle_free_pages(NULL);
-	m1 = module_free_pages(self->fd, NULL);
+	free_triple(self->fd, &t1);
 	/*
 	 * About 16384 pages go, partly from the per-CPU lists, which are not
 	 * counted free: free + per-CPU pages drop by them; the module sees
 	 * the same change of free pages as zoneinfo.
 	 */
 	EXPECT_LE(want * 9 / 10, p0 - p1)
-		TH_LOG("free+pcp dropped by %lld, free by %lld", p0 - p1, o0 - o1);
-	EXPECT_TRUE(llabs((m0 - m1) - (o0 - o1)) <= PHYS_TOL_PAGES)
-		TH_LOG("module delta %lld, zoneinfo delta %lld", m0 - m1, o0 - o1);
+		TH_LOG("free+pcp dropped by %lld", p0 - p1);
+	EXPECT_TRUE(free_delta_ok(&t0, &t1, d, &dm, &lo, &hi))
+		TH_LOG("populate: module delta %lld, zoneinfo %lld..%lld", dm, lo, hi);
 	munmap(p, bytes);
-	o2 = oracle_free_pages(NULL);
-	m2 = module_free_pages(self->fd, NULL);
+	free_triple(self->fd, &t2);
 	p2 = oracle_free_and_pcp();
 	/* freed pages may rest on the per-CPU lists, which are not "free" */
 	EXPECT_LE(want * 9 / 10, p2 - p1);
-	EXPECT_TRUE(llabs((m2 - m1) - (o2 - o1)) <= PHYS_TOL_PAGES)
-		TH_LOG("module delta %lld, zoneinfo delta %lld", m2 - m1, o2 - o1);
+	EXPECT_TRUE(free_delta_ok(&t1, &t2, d, &dm, &lo, &hi))
+		TH_LOG("munmap: module delta %lld, zoneinfo %lld..%lld", dm, lo, hi);
 }
 
 TEST_F(phys, delta_thp_order9_blocks)
@@ -818,7 +1047,7 @@ TEST_F(phys, delta_thp_order9_blocks)
 
 static long lru_snap(int fd, struct mmscope_lru_rec **r)
 {
-	return phys_snap(fd, MMSCOPE_IOC_PHYS_LRU, sizeof(**r), (void **)r);
+	return mmscope_phys_snap(fd, MMSCOPE_IOC_PHYS_LRU, sizeof(**r), (void **)r);
 }
 
 static void lru_sum(const struct mmscope_lru_rec *r, long n, long long *sum)
@@ -832,27 +1061,79 @@ static void lru_sum(const struct mmscope_lru_rec *r, long n, long long *sum)
 			sum[l] += r[i].lists[l];
 }
 
-static void check_lru_vs_vmstat(struct __test_metadata *_metadata, int fd)
+/* vmstat, module, vmstat: the LRU sums, and the drift allowed. */
+struct lru_tri {
+	long long a[MMSCOPE_LRU_NR], m[MMSCOPE_LRU_NR], b[MMSCOPE_LRU_NR];
+	long long d;
+};
+
+static int lru_triple(int fd, struct lru_tri *t)
 {
-	long long a[MMSCOPE_LRU_NR], b[MMSCOPE_LRU_NR], m[MMSCOPE_LRU_NR];
 	struct mmscope_lru_rec *r;
 	long n;
+
+	t->d = total_drift();
+	read_lru_vmstat(t->a);
+	n = lru_snap(fd, &r);
+	read_lru_vmstat(t->b);
+	if (n <= 0)
+		return -1;
+	lru_sum(r, n, t->m);
+	free(r);
+	return 0;
+}
+
+static long long lsum(const long long *v, unsigned int mask)
+{
+	long long sum = 0;
 	int l;
 
-	read_lru_vmstat(a);
-	n = lru_snap(fd, &r);
-	read_lru_vmstat(b);
-	ASSERT_LT(0, n);
-	lru_sum(r, n, m);
-	for (l = 0; l < MMSCOPE_LRU_NR; l++) {
-		int ok = in_bracket(a[l], m[l], b[l], PHYS_TOL_PAGES);
+	for (l = 0; l < MMSCOPE_LRU_NR; l++)
+		if (mask & (1u << l))
+			sum += v[l];
+	return sum;
+}
 
-		if (!ok)
-			TH_LOG("%s: vmstat %lld, module %lld, vmstat %lld", lru_vmstat[l],
-			       a[l], m[l], b[l]);
-		EXPECT_TRUE(ok);
+#define LRU_ANON	((1u << MMSCOPE_LRU_INACTIVE_ANON) | (1u << MMSCOPE_LRU_ACTIVE_ANON))
+#define LRU_FILE	((1u << MMSCOPE_LRU_INACTIVE_FILE) | (1u << MMSCOPE_LRU_ACTIVE_FILE))
+
+/*
+ * The module's change of the lists in @mask from @t0 to @t1 must lie within
+ * the changes vmstat's readings allow: the latest reading before minus the
+ * earliest after, each end widened by the drift.
+ */
+static int lru_delta_ok(const struct lru_tri *t0, const struct lru_tri *t1,
+			unsigned int mask, long long *dm, long long *lo, long long *hi)
+{
+	long long a0 = lsum(t0->a, mask), b0 = lsum(t0->b, mask);
+	long long a1 = lsum(t1->a, mask), b1 = lsum(t1->b, mask);
+	long long d = t0->d > t1->d ? t0->d : t1->d;
+
+	*dm = lsum(t1->m, mask) - lsum(t0->m, mask);
+	*lo = (a1 < b1 ? a1 : b1) - (a0 > b0 ? a0 : b0) - 2 * d;
+	*hi = (a1 > b1 ? a1 : b1) - (a0 < b0 ? a0 : b0) + 2 * d;
+	return *dm >= *lo && *dm <= *hi;
+}
+
+static void check_lru_vs_vmstat(struct __test_metadata *_metadata, int fd)
+{
+	struct lru_tri t;
+	int l, tr, miss = 0, report;
+
+	for (tr = 0; tr < PHYS_TRIES; tr++) {
+		report = tr == PHYS_TRIES - 1;
+		miss = 0;
+		ASSERT_EQ(0, lru_triple(fd, &t));
+		for (l = 0; l < MMSCOPE_LRU_NR; l++)
+			MISS_IF(!in_bracket(t.a[l], t.m[l], t.b[l], t.d),
+				"%s: vmstat %lld, module %lld, vmstat %lld (drift %lld)",
+				lru_vmstat[l], t.a[l], t.m[l], t.b[l], t.d);
+		if (!miss)
+			break;
 	}
-	free(r);
+	EXPECT_EQ(0, miss);
+	EXPECT_LT(0, t.m[MMSCOPE_LRU_INACTIVE_FILE] + t.m[MMSCOPE_LRU_ACTIVE_FILE] +
+		  t.m[MMSCOPE_LRU_INACTIVE_ANON] + t.m[MMSCOPE_LRU_ACTIVE_ANON]);
 }
 
 TEST_F(phys, lru_matches_vmstat)
@@ -860,58 +1141,471 @@ TEST_F(phys, lru_matches_vmstat)
 	check_lru_vs_vmstat(_metadata, self->fd);
 }
 
+#define CG_ROOT	"/sys/fs/cgroup"
+#define CG_FLAGS_DIR	CG_ROOT "/mmscope_phys_flags"
+
+/*
+ * A child in a memory cgroup of its own, pinned to one CPU, holding pages
+ * whose kinds we chose: FLAGS_ANON 4 KiB anonymous pages (swapbacked, not
+ * dirty), FLAGS_SHM pages written into a memfd (swapbacked and dirty),
+ * one 2 MiB THP where THP is on (one large folio), FLAGS_MLOCK mlocked
+ * pages (unevictable).  Its lruvec is small enough for the module to walk
+ * whole (below MMSCOPE_LRU_WALK_CAP folios per list), and nothing in the
+ * cgroup runs while the test reads it.
+ */
+#define FLAGS_ANON	1024
+#define FLAGS_SHM	256
+#define FLAGS_MLOCK	128
+
+struct cg_child {
+	pid_t pid;
+	int go;			/* closing it lets the child exit */
+	unsigned long long ino;	/* the cgroup's id */
+};
+
+static void cg_child_work(void)
+{
+	char buf[4096], *p, *raw, *one;
+	cpu_set_t cpus;
+	int fd, i;
+
+	/* one CPU: its LRU batches are the ones mlock() drains below */
+	CPU_ZERO(&cpus);
+	CPU_SET(sched_getcpu(), &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+	if (!populate(FLAGS_ANON * 4096UL, 0))
+		_exit(1);
+	fd = memfd_create("mmscope-phys", MFD_CLOEXEC);
+	if (fd < 0)
+		_exit(1);
+	memset(buf, 1, sizeof(buf));
+	for (i = 0; i < FLAGS_SHM; i++)
+		if (write(fd, buf, sizeof(buf)) != sizeof(buf))
+			_exit(1);
+	raw = mmap(NULL, 4UL << 20, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		_exit(1);
+	p = (char *)(((unsigned long)raw + (2UL << 20) - 1) & ~((2UL << 20) - 1));
+	madvise(p, 2UL << 20, MADV_HUGEPAGE);
+	p[0] = 1;
+	p = mmap(NULL, FLAGS_MLOCK * 4096UL, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	one = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED || one == MAP_FAILED || mlock(p, FLAGS_MLOCK * 4096UL))
+		_exit(1);
+	/* do_mlock() starts with lru_add_drain(): this CPU's batches land */
+	if (mlock(one, 4096))
+		_exit(1);
+}
+
+/* 0, or a reason the child could not be set up. */
+static const char *cg_child_start(struct cg_child *c)
+{
+	int go[2], done[2];
+	char ch, pidbuf[32];
+	struct stat st;
+
+	memset(c, 0, sizeof(*c));
+	c->go = -1;
+	if (access(CG_ROOT "/cgroup.subtree_control", W_OK))
+		return "no writable cgroup2 at " CG_ROOT;
+	write_str(CG_ROOT "/cgroup.subtree_control", "+memory");
+	rmdir(CG_FLAGS_DIR);
+	if (mkdir(CG_FLAGS_DIR, 0755) || stat(CG_FLAGS_DIR, &st))
+		return "mkdir " CG_FLAGS_DIR;
+	c->ino = st.st_ino;
+	if (access(CG_FLAGS_DIR "/memory.stat", R_OK))
+		return "memory controller not available";
+	if (pipe(go) || pipe(done))
+		return "pipe";
+	c->pid = fork();
+	if (c->pid < 0)
+		return "fork";
+	if (!c->pid) {
+		close(go[1]);
+		close(done[0]);
+		if (read(go[0], &ch, 1) != 1)
+			_exit(1);
+		cg_child_work();
+		if (write(done[1], "x", 1) != 1)
+			_exit(1);
+		if (read(go[0], &ch, 1) < 0)	/* until the parent closes */
+			_exit(1);
+		_exit(0);
+	}
+	close(go[0]);
+	close(done[1]);
+	c->go = go[1];
+	snprintf(pidbuf, sizeof(pidbuf), "%d", c->pid);
+	if (write_str(CG_FLAGS_DIR "/cgroup.procs", pidbuf) ||
+	    write(go[1], "g", 1) != 1 || read(done[0], &ch, 1) != 1) {
+		close(done[0]);
+		return "child did not set up its pages";
+	}
+	close(done[0]);
+	return NULL;
+}
+
+static void cg_child_stop(struct cg_child *c)
+{
+	int status;
+
+	if (c->go >= 0)
+		close(c->go);
+	if (c->pid > 0)
+		waitpid(c->pid, &status, 0);
+	rmdir(CG_FLAGS_DIR);
+}
+
+/* Walked folios with a flag, module index -> /proc/kpageflags bit (-1: none). */
+static const int lf_kpf[MMSCOPE_LF_NR] = {
+	[MMSCOPE_LF_REFERENCED] = KPF_REFERENCED,
+	[MMSCOPE_LF_ACTIVE] = KPF_ACTIVE,
+	[MMSCOPE_LF_DIRTY] = KPF_DIRTY,
+	[MMSCOPE_LF_WRITEBACK] = KPF_WRITEBACK,
+	[MMSCOPE_LF_SWAPBACKED] = KPF_SWAPBACKED,
+	[MMSCOPE_LF_MLOCKED] = 33,		/* KPF_MLOCKED, kernel-internal */
+	[MMSCOPE_LF_WORKINGSET] = -1,		/* not exported */
+	[MMSCOPE_LF_LARGE] = KPF_COMPOUND_HEAD,
+};
+
+static const char *const lf_names[MMSCOPE_LF_NR] = {
+	"referenced", "active", "dirty", "writeback", "swapbacked", "mlocked",
+	"workingset", "large",
+};
+
+/* What /proc/kpageflags and /proc/kpagecgroup say of one cgroup's LRU pages. */
+struct kp_lru {
+	long long folios, pages;		/* on the evictable lists */
+	long long lists[MMSCOPE_LRU_NR];	/* pages, by the folio's flags */
+	long long flag[MMSCOPE_LF_NR];		/* evictable folios with each flag */
+	long long thp;				/* large folios, evictable or not */
+};
+
+/*
+ * Every PFN: a folio is on an LRU when its head has PG_lru; it belongs to
+ * the cgroup whose inode kpagecgroup gives for the head (6.1 gives 0 for
+ * tails); its pages are the head and the tails after it.  Unevictable
+ * folios (PG_unevictable) are counted on their own: no list holds them.
+ * Which list: swapbacked = anon, PG_active = the active half (classic).
+ */
+static int kp_scan(unsigned long long ino, struct kp_lru *k)
+{
+	enum { CHUNK = 8192 };
+	static unsigned long long fl[CHUNK], cg[CHUNK];
+	int ff = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	int fc = open("/proc/kpagecgroup", O_RDONLY | O_CLOEXEC);
+	int cur = -1, f, ret = -1;	/* cur: list of the folio being counted */
+	off_t off = 0;
+
+	memset(k, 0, sizeof(*k));
+	if (ff < 0 || fc < 0)
+		goto out;
+	for (;;) {
+		ssize_t a = pread(ff, fl, sizeof(fl), off);
+		ssize_t b = pread(fc, cg, sizeof(cg), off);
+		long i, nr;
+
+		if (a < 0 || b < 0 || a != b)
+			goto out;
+		if (!a)
+			break;
+		nr = a / 8;
+		for (i = 0; i < nr; i++) {
+			unsigned long long v = fl[i];
+
+			if (v & (1ULL << KPF_COMPOUND_TAIL)) {
+				if (cur < 0)
+					continue;
+				k->lists[cur]++;
+				if (cur != MMSCOPE_LRU_UNEVICTABLE)
+					k->pages++;
+				continue;
+			}
+			cur = -1;
+			if (!(v & (1ULL << KPF_LRU)) || cg[i] != ino)
+				continue;
+			if (v & (1ULL << KPF_COMPOUND_HEAD))
+				k->thp++;
+			if (v & (1ULL << KPF_UNEVICTABLE)) {
+				cur = MMSCOPE_LRU_UNEVICTABLE;
+			} else {
+				cur = v & (1ULL << KPF_SWAPBACKED) ? MMSCOPE_LRU_INACTIVE_ANON :
+								      MMSCOPE_LRU_INACTIVE_FILE;
+				if (v & (1ULL << KPF_ACTIVE))
+					cur++;	/* enum: active follows inactive */
+				k->folios++;
+				k->pages++;
+				for (f = 0; f < MMSCOPE_LF_NR; f++)
+					if (lf_kpf[f] >= 0 && (v & (1ULL << lf_kpf[f])))
+						k->flag[f]++;
+			}
+			k->lists[cur]++;
+		}
+		off += a;
+	}
+	ret = 0;
+out:
+	if (ff >= 0)
+		close(ff);
+	if (fc >= 0)
+		close(fc);
+	return ret;
+}
+
+/* The module's records of one cgroup, summed over its nodes. */
+static int lru_of_cgroup(const struct mmscope_lru_rec *r, long n, unsigned long long ino,
+			 struct mmscope_lru_rec *sum)
+{
+	int found = 0, l;
+	long i;
+
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < n; i++) {
+		if (r[i].cgroup_id != ino)
+			continue;
+		found++;
+		sum->flags |= r[i].flags;
+		for (l = 0; l < MMSCOPE_LRU_NR; l++)
+			sum->lists[l] += r[i].lists[l];
+		for (l = 0; l < MMSCOPE_LF_NR; l++)
+			sum->flag_folios[l] += r[i].flag_folios[l];
+		sum->walk_capped += r[i].walk_capped;
+		sum->walk_folios += r[i].walk_folios;
+		sum->walk_pages += r[i].walk_pages;
+		sum->walk_expected += r[i].walk_expected;
+	}
+	return found;
+}
+
+/* kpageflags, module, kpageflags over one cgroup: the figures that fail. */
+static int flags_cmp(struct __test_metadata *_metadata, int report,
+		     const struct kp_lru *a, const struct mmscope_lru_rec *m,
+		     const struct kp_lru *b, int *checked)
+{
+	int miss = 0, f, l;
+
+	MISS_IF(m->walk_capped, "walk capped %llu times", m->walk_capped);
+	MISS_IF(!in_bracket(a->folios, m->walk_folios, b->folios, 0),
+		"folios: kpageflags %lld, module walked %llu, then %lld", a->folios,
+		m->walk_folios, b->folios);
+	MISS_IF(!in_bracket(a->pages, m->walk_pages, b->pages, 0),
+		"pages: kpageflags %lld, module walked %llu, then %lld", a->pages,
+		m->walk_pages, b->pages);
+	*checked += 2;
+	for (f = 0; f < MMSCOPE_LF_NR; f++) {
+		if (lf_kpf[f] < 0)
+			continue;
+		MISS_IF(!in_bracket(a->flag[f], m->flag_folios[f], b->flag[f], 0),
+			"%s folios: kpageflags %lld, module %llu, then %lld", lf_names[f],
+			a->flag[f], m->flag_folios[f], b->flag[f]);
+		++*checked;
+	}
+	MISS_IF(!in_bracket(a->lists[MMSCOPE_LRU_UNEVICTABLE], m->lists[MMSCOPE_LRU_UNEVICTABLE],
+			    b->lists[MMSCOPE_LRU_UNEVICTABLE], 0),
+		"unevictable pages: kpageflags %lld, module %llu, then %lld",
+		a->lists[MMSCOPE_LRU_UNEVICTABLE], m->lists[MMSCOPE_LRU_UNEVICTABLE],
+		b->lists[MMSCOPE_LRU_UNEVICTABLE]);
+	++*checked;
+	if (m->flags & MMSCOPE_LRU_MGLRU) {
+		/* generations, not PG_active, make the halves: totals only */
+		MISS_IF(!in_bracket(lsum(a->lists, LRU_ANON), m->lists[0] + m->lists[1],
+				    lsum(b->lists, LRU_ANON), 0) ||
+			!in_bracket(lsum(a->lists, LRU_FILE), m->lists[2] + m->lists[3],
+				    lsum(b->lists, LRU_FILE), 0),
+			"anon/file pages: kpageflags %lld/%lld, module %llu/%llu, then %lld/%lld",
+			lsum(a->lists, LRU_ANON), lsum(a->lists, LRU_FILE),
+			m->lists[0] + m->lists[1], m->lists[2] + m->lists[3],
+			lsum(b->lists, LRU_ANON), lsum(b->lists, LRU_FILE));
+		*checked += 2;
+		return miss;
+	}
+	for (l = 0; l < MMSCOPE_LRU_UNEVICTABLE; l++) {
+		MISS_IF(!in_bracket(a->lists[l], m->lists[l], b->lists[l], 0),
+			"%s pages: kpageflags %lld, module %llu, then %lld", lru_vmstat[l],
+			a->lists[l], m->lists[l], b->lists[l]);
+		++*checked;
+	}
+	return miss;
+}
+
+/*
+ * Flag histograms and list sizes of a cgroup whose pages we made, against
+ * /proc/kpageflags and /proc/kpagecgroup over every PFN: exact within the
+ * bracket of two scans (PHYS_TRIES brackets, for a late LRU batch).
+ */
+TEST_F(phys, lru_flags_match_kpageflags)
+{
+	struct mmscope_lru_rec *r, m;
+	struct kp_lru a, b;
+	const char *why;
+	struct cg_child c;
+	int t, miss = 0, checked = 0, found;
+	long n;
+
+	why = cg_child_start(&c);
+	if (why) {
+		cg_child_stop(&c);
+		SKIP(return, "%s", why);
+	}
+	for (t = 0; t < PHYS_TRIES; t++) {
+		ASSERT_EQ(0, kp_scan(c.ino, &a));
+		n = lru_snap(self->fd, &r);
+		ASSERT_EQ(0, kp_scan(c.ino, &b));
+		ASSERT_LT(0, n);
+		found = lru_of_cgroup(r, n, c.ino, &m);
+		free(r);
+		ASSERT_LT(0, found);
+		checked = 0;
+		miss = flags_cmp(_metadata, t == PHYS_TRIES - 1, &a, &m, &b, &checked);
+		if (!miss)
+			break;
+	}
+	cg_child_stop(&c);
+	TH_LOG("%s: %llu folios / %llu pages walked, unevictable %llu, thp %lld; referenced %llu active %llu dirty %llu writeback %llu swapbacked %llu mlocked %llu workingset %llu large %llu; attempt %d",
+	       m.flags & MMSCOPE_LRU_MGLRU ? "mglru" : "classic", m.walk_folios,
+	       m.walk_pages, m.lists[MMSCOPE_LRU_UNEVICTABLE], a.thp,
+	       m.flag_folios[0], m.flag_folios[1], m.flag_folios[2], m.flag_folios[3],
+	       m.flag_folios[4], m.flag_folios[5], m.flag_folios[6], m.flag_folios[7],
+	       t < PHYS_TRIES ? t + 1 : PHYS_TRIES);
+	EXPECT_EQ(0, miss);
+	EXPECT_LT(0, checked);
+	/* what we made is there: the oracle agreeing is not enough */
+	EXPECT_LE(FLAGS_MLOCK + 1, m.lists[MMSCOPE_LRU_UNEVICTABLE]);
+	EXPECT_LE(FLAGS_ANON + FLAGS_SHM, m.flag_folios[MMSCOPE_LF_SWAPBACKED]);
+	EXPECT_LE(FLAGS_SHM, m.flag_folios[MMSCOPE_LF_DIRTY]);
+	EXPECT_GE(m.walk_pages, m.walk_folios + m.flag_folios[MMSCOPE_LF_LARGE]);
+	if (!a.thp)
+		TH_LOG("no THP appeared: large folios not exercised");
+}
+
+/*
+ * Every lruvec's walk against its counters.  A small cgroup of ours is
+ * there, so at least one lruvec is walked whole; lists cut at the cap
+ * (the root's, 6.1) are checked for what a prefix allows.
+ */
 TEST_F(phys, lru_walk_matches_counters)
 {
 	struct mmscope_lru_rec *r;
-	long n, i;
+	struct mmscope_zone_rec *z;
+	const char *why;
+	struct cg_child c;
+	int whole = 0, capped = 0, ours = 0, lists;
+	long n, i, nz;
 
+	nz = mmscope_phys_snap(self->fd, MMSCOPE_IOC_PHYS_ZONES, sizeof(*z), (void **)&z);
+	ASSERT_LT(0, nz);
+	/* the classic evictable lists, then (generation, type) in every zone */
+	lists = 4 + MMSCOPE_LRU_GENS * 2 * z[0].nr_zones;
+	free(z);
+	why = cg_child_start(&c);
 	n = lru_snap(self->fd, &r);
+	cg_child_stop(&c);
+	if (why)
+		TH_LOG("cgroup child: %s", why);
+	ASSERT_TRUE(!why);
 	ASSERT_LT(0, n);
 	for (i = 0; i < n; i++) {
-		if (r[i].walk_capped)
+		const struct mmscope_lru_rec *x = &r[i];
+		long long tol = x->flags & MMSCOPE_LRU_MGLRU ? 64 : 0;
+		int f;
+
+		EXPECT_EQ(lists, x->walk_lists) TH_LOG("cgroup %llu node %u", x->cgroup_id, x->node);
+		EXPECT_GE(x->walk_lists, x->walk_capped);
+		EXPECT_GE(x->walk_pages, x->walk_folios + x->flag_folios[MMSCOPE_LF_LARGE]);
+		if (!x->flag_folios[MMSCOPE_LF_LARGE])
+			EXPECT_EQ(x->walk_pages, x->walk_folios);
+		for (f = 0; f < MMSCOPE_LF_NR; f++)
+			EXPECT_GE(x->walk_folios, x->flag_folios[f])
+				TH_LOG("cgroup %llu: flag %d", x->cgroup_id, f);
+		/* the cap is per hold: 4 classic holds, 2 per generation */
+		EXPECT_GE((4 + 2 * MMSCOPE_LRU_GENS) * MMSCOPE_LRU_WALK_CAP, x->walk_folios);
+		ours += x->cgroup_id == c.ino;
+		if (x->walk_capped) {
+			/*
+			 * A cut list was walked for exactly the cap in its
+			 * hold, and a prefix holds no more than its counter.
+			 */
+			EXPECT_LE(MMSCOPE_LRU_WALK_CAP, x->walk_folios);
+			EXPECT_GE(x->walk_expected + tol, x->walk_pages)
+				TH_LOG("cgroup %llu node %u: walked %llu pages, counters %llu",
+				       x->cgroup_id, x->node, x->walk_pages, x->walk_expected);
+			capped++;
 			continue;
+		}
 		/* each list against its counter in the same hold; MGLRU's
 		 * per-generation counters settle lazily: small tolerance */
-		EXPECT_TRUE(llabs((long long)r[i].walk_pages - (long long)r[i].walk_expected) <=
-			    (r[i].flags & MMSCOPE_LRU_MGLRU ? 64 : 0))
+		EXPECT_TRUE(llabs((long long)x->walk_pages - (long long)x->walk_expected) <= tol)
 			TH_LOG("cgroup %llu node %u: walked %llu pages, counters %llu",
-			       r[i].cgroup_id, r[i].node, r[i].walk_pages, r[i].walk_expected);
-		EXPECT_GE(r[i].walk_pages, r[i].walk_folios);
+			       x->cgroup_id, x->node, x->walk_pages, x->walk_expected);
+		whole += x->walk_folios > 0;
 	}
+	TH_LOG("%ld lruvecs: %d walked whole (and not empty), %d cut at the cap", n, whole, capped);
+	EXPECT_LT(0, ours);
+	EXPECT_LT(0, whole);
 	free(r);
+}
+
+/* What else the kernel did while a step ran: these /proc/vmstat events. */
+static const char *const busy_events[] = {
+	"compact_daemon_wake", "compact_migrate_scanned", "compact_isolated",
+	"pgmigrate_success", "allocstall_dma32", "allocstall_normal",
+	"pgscan_kswapd", "pgsteal_kswapd", "thp_fault_alloc", "thp_collapse_alloc",
+};
+#define NR_BUSY	(sizeof(busy_events) / sizeof(busy_events[0]))
+
+static void busy_read(long long *v)
+{
+	size_t i;
+
+	for (i = 0; i < NR_BUSY; i++)
+		v[i] = vmstat(busy_events[i]);
+}
+
+static void busy_log(struct __test_metadata *_metadata, const char *step, double secs,
+		     const long long *v0, const long long *v1)
+{
+	char buf[1024];
+	size_t i;
+	int len = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < NR_BUSY && len < (int)sizeof(buf) - 64; i++)
+		if (v1[i] != v0[i])
+			len += snprintf(buf + len, sizeof(buf) - len, " %s +%lld",
+					busy_events[i], v1[i] - v0[i]);
+	TH_LOG("%s took %.2f s; meanwhile:%s", step, secs, len ? buf : " nothing counted");
 }
 
 TEST_F(phys, lru_anon_delta)
 {
 	const size_t bytes = 32UL << 20;
-	long long m0[MMSCOPE_LRU_NR], m1[MMSCOPE_LRU_NR], v0[MMSCOPE_LRU_NR], v1[MMSCOPE_LRU_NR];
-	struct mmscope_lru_rec *r;
-	long n;
+	long long dm, lo, hi, e0[NR_BUSY], e1[NR_BUSY];
+	struct lru_tri t0, t1;
+	double s0, s1, s2, s3;
 	char *p;
 
-	read_lru_vmstat(v0);
-	n = lru_snap(self->fd, &r);
-	ASSERT_LT(0, n);
-	lru_sum(r, n, m0);
-	free(r);
+	s0 = mmscope_now();
+	ASSERT_EQ(0, lru_triple(self->fd, &t0));
+	busy_read(e0);
+	s1 = mmscope_now();
 	p = populate(bytes, 0);
 	ASSERT_NE(NULL, p);
-	read_lru_vmstat(v1);
-	n = lru_snap(self->fd, &r);
-	lru_sum(r, n, m1);
-	free(r);
-	{
-		long long dm = m1[0] + m1[1] - m0[0] - m0[1];
-		long long dv = v1[0] + v1[1] - v0[0] - v0[1];
-
-		EXPECT_LE((long long)(bytes / 4096) * 9 / 10, dm);
-		EXPECT_TRUE(llabs(dm - dv) <= PHYS_TOL_PAGES)
-			TH_LOG("anon LRU delta: module %lld, vmstat %lld", dm, dv);
-	}
+	s2 = mmscope_now();
+	busy_read(e1);
+	busy_log(_metadata, "populate", s2 - s1, e0, e1);
+	ASSERT_EQ(0, lru_triple(self->fd, &t1));
+	s3 = mmscope_now();
+	EXPECT_TRUE(lru_delta_ok(&t0, &t1, LRU_ANON, &dm, &lo, &hi))
+		TH_LOG("anon LRU delta: module %lld, vmstat %lld..%lld", dm, lo, hi);
+	/* the pages we made arrived */
+	EXPECT_LE((long long)(bytes / 4096) * 9 / 10, dm);
+	TH_LOG("anon LRU +%lld pages (vmstat %lld..%lld); seconds: triple %.2f, populate %.2f, triple %.2f",
+	       dm, lo, hi, s1 - s0, s2 - s1, s3 - s2);
 	munmap(p, bytes);
 }
 
-#define CG_ROOT	"/sys/fs/cgroup"
 #define CG_DIR	CG_ROOT "/mmscope_phys_test"
 
 /* memory.stat value of the test cgroup, in pages. */
@@ -1044,22 +1738,6 @@ TEST_F(phys, lru_mglru_off_and_on)
 #define FILE_MIB	32
 #define FILE_PAGES	(FILE_MIB * 256)
 
-/* Module and vmstat LRU sums, one after the other. */
-static void lru_both(int fd, long long *m, long long *v)
-{
-	struct mmscope_lru_rec *r;
-	long n;
-
-	read_lru_vmstat(v);
-	n = lru_snap(fd, &r);
-	if (n > 0) {
-		lru_sum(r, n, m);
-		free(r);
-	} else {
-		memset(m, 0, sizeof(long long) * MMSCOPE_LRU_NR);
-	}
-}
-
 /* Scratch files: $MMSCOPE_TMP (the VM's tmpfs), $TMPDIR, /tmp. */
 static const char *scratch_dir(void)
 {
@@ -1133,7 +1811,8 @@ TEST_F(phys, lru_file_delta_other_mode)
 static void lru_file_delta(struct __test_metadata *_metadata, int fd)
 {
 	char img[256], mnt[256], file[300], cmd[2048];
-	long long m[4][MMSCOPE_LRU_NR], v[4][MMSCOPE_LRU_NR];
+	struct lru_tri tr[4];
+	long long m[4][MMSCOPE_LRU_NR];
 	const char *step[4] = { "start", "read", "re-read", "dropped" };
 	int s, mglru = mglru_on();
 
@@ -1154,23 +1833,28 @@ static void lru_file_delta(struct __test_metadata *_metadata, int fd)
 		SKIP(return, "no loop-mounted ext2 in %s", scratch_dir());
 	}
 	ASSERT_EQ(0, drop_file(file));
-	lru_both(fd, m[0], v[0]);
+	ASSERT_EQ(0, lru_triple(fd, &tr[0]));
 	ASSERT_EQ(0, read_pages(file));
-	lru_both(fd, m[1], v[1]);
+	ASSERT_EQ(0, lru_triple(fd, &tr[1]));
 	ASSERT_EQ(0, read_pages(file));
-	lru_both(fd, m[2], v[2]);
+	ASSERT_EQ(0, lru_triple(fd, &tr[2]));
 	ASSERT_EQ(0, drop_file(file));
-	lru_both(fd, m[3], v[3]);
+	ASSERT_EQ(0, lru_triple(fd, &tr[3]));
+	for (s = 0; s < 4; s++)
+		memcpy(m[s], tr[s].m, sizeof(m[s]));
 
 	for (s = 1; s < 4; s++) {
-		long long dmi = m[s][2] - m[s - 1][2], dma = m[s][3] - m[s - 1][3];
-		long long dvi = v[s][2] - v[s - 1][2], dva = v[s][3] - v[s - 1][3];
+		long long dmi, loi, hii, dma, loa, hia;
+		int oki = lru_delta_ok(&tr[s - 1], &tr[s], 1u << MMSCOPE_LRU_INACTIVE_FILE,
+				       &dmi, &loi, &hii);
+		int oka = lru_delta_ok(&tr[s - 1], &tr[s], 1u << MMSCOPE_LRU_ACTIVE_FILE,
+				       &dma, &loa, &hia);
 
-		TH_LOG("%s (%s): inactive_file %+lld / %+lld, active_file %+lld / %+lld (module / vmstat)",
-		       step[s], mglru ? "mglru" : "classic", dmi, dvi, dma, dva);
+		TH_LOG("%s (%s): inactive_file %+lld in %+lld..%+lld, active_file %+lld in %+lld..%+lld (module in vmstat)",
+		       step[s], mglru ? "mglru" : "classic", dmi, loi, hii, dma, loa, hia);
 		/* the module moves with vmstat, list by list */
-		EXPECT_TRUE(llabs(dmi - dvi) <= PHYS_TOL_PAGES);
-		EXPECT_TRUE(llabs(dma - dva) <= PHYS_TOL_PAGES);
+		EXPECT_TRUE(oki);
+		EXPECT_TRUE(oka);
 	}
 	/* read: the file's pages arrive; dropped: they leave */
 	EXPECT_LE(FILE_PAGES * 9 / 10, (m[1][2] + m[1][3]) - (m[0][2] + m[0][3]));
@@ -1236,7 +1920,7 @@ static const struct si *find_si(const struct si *s, int n, const char *name)
 
 static long slab_snap(int fd, struct mmscope_slab_rec **r)
 {
-	return phys_snap(fd, MMSCOPE_IOC_PHYS_SLAB, sizeof(**r), (void **)r);
+	return mmscope_phys_snap(fd, MMSCOPE_IOC_PHYS_SLAB, sizeof(**r), (void **)r);
 }
 
 static const struct mmscope_slab_rec *find_rec(const struct mmscope_slab_rec *r,
@@ -1290,6 +1974,156 @@ TEST_F(phys, slab_off_says_why)
 	fclose(f);
 	EXPECT_TRUE(found);
 	EXPECT_EQ(-ENODATA, slab_snap(self->fd, &r));
+}
+
+/* ---- slab: /sys/kernel/slab/<cache>/ --------------------------------------- */
+
+/* What SLUB's sysfs prints for one cache: the total, then " N<node>=<n>". */
+struct ss {
+	long long total_objects, objects, slabs, partial;
+	long long node_slabs[MMSCOPE_SLAB_NODES], node_partial[MMSCOPE_SLAB_NODES];
+};
+
+static int read_ss_file(const char *cache, const char *file, long long *total,
+			long long *node)
+{
+	char path[PATH_MAX], buf[1024], *p;
+	ssize_t len;
+	long long v;
+	int nd;
+
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/%s", cache, file);
+	len = mmscope_slurp_file(path, buf, sizeof(buf));
+	if (len <= 0)
+		return len ? len : -EIO;
+	*total = strtoll(buf, &p, 10);
+	if (p == buf)
+		return -EIO;
+	if (node)
+		memset(node, 0, sizeof(*node) * MMSCOPE_SLAB_NODES);
+	while (node && (p = strstr(p, " N"))) {
+		if (sscanf(p, " N%d=%lld", &nd, &v) == 2 && nd >= 0 && nd < MMSCOPE_SLAB_NODES)
+			node[nd] = v;	/* only nodes with a nonzero figure appear */
+		p += 2;
+	}
+	return 0;
+}
+
+static int read_ss(const char *cache, struct ss *x)
+{
+	return read_ss_file(cache, "total_objects", &x->total_objects, NULL) ?:
+	       read_ss_file(cache, "objects", &x->objects, NULL) ?:
+	       read_ss_file(cache, "slabs", &x->slabs, x->node_slabs) ?:
+	       read_ss_file(cache, "partial", &x->partial, x->node_partial);
+}
+
+/*
+ * sysfs, module, sysfs for one cache; the figures that fail.  SLUB's sysfs
+ * (show_slab_objects()) counts: total_objects and slabs from each node's
+ * counters, partial = nr_partial, objects = total_objects less the free
+ * objects on the partial lists (count_partial(), the whole list).  So
+ * objects checks the module's partial_free (active_objs = num_objs -
+ * partial_free) below the cap, and partial_walked, the slabs the module
+ * found on the lists under list_lock, must be nr_partial.
+ */
+static int slab_ss_cmp(struct __test_metadata *_metadata, int report,
+		       const struct ss *a, const struct mmscope_slab_rec *m,
+		       const struct ss *b, int *checked)
+{
+	int miss = 0, k;
+
+	MISS_IF(!in_bracket(a->total_objects, m->num_objs, b->total_objects, 0) ||
+		!in_bracket(a->slabs, m->num_slabs, b->slabs, 0) ||
+		!in_bracket(a->partial, m->partial_slabs, b->partial, 0),
+		"%s total_objects/slabs/partial: sysfs %lld/%lld/%lld, module %llu/%llu/%llu, then %lld/%lld/%lld",
+		m->name, a->total_objects, a->slabs, a->partial, m->num_objs, m->num_slabs,
+		m->partial_slabs, b->total_objects, b->slabs, b->partial);
+	*checked += 3;
+	for (k = 0; k < MMSCOPE_SLAB_NODES; k++) {
+		MISS_IF(!in_bracket(a->node_slabs[k], m->node_slabs[k], b->node_slabs[k], 0) ||
+			!in_bracket(a->node_partial[k], m->node_partial[k], b->node_partial[k], 0),
+			"%s node %d slabs/partial: sysfs %lld/%lld, module %llu/%llu, then %lld/%lld",
+			m->name, k, a->node_slabs[k], a->node_partial[k], m->node_slabs[k],
+			m->node_partial[k], b->node_slabs[k], b->node_partial[k]);
+		*checked += 2;
+	}
+	if (m->flags & MMSCOPE_SLAB_ESTIMATED)
+		return miss;	/* more partial slabs than the module walks */
+	MISS_IF(!in_bracket(a->objects, m->active_objs, b->objects, 0) ||
+		!in_bracket(a->partial, m->partial_walked, b->partial, 0) ||
+		m->partial_free + m->active_objs != m->num_objs,
+		"%s objects/partial walked: sysfs %lld/%lld, module %llu/%llu (free %llu of %llu), then %lld/%lld",
+		m->name, a->objects, a->partial, m->active_objs, m->partial_walked,
+		m->partial_free, m->num_objs, b->objects, b->partial);
+	*checked += 3;
+	return miss;
+}
+
+/*
+ * Every cache against its sysfs directory.  Busy caches' partial lists
+ * move both ways between two reads (this test's own opens use filp and
+ * kmalloc caches), so each cache gets PHYS_TRIES brackets and must be exact
+ * within one; a cache without a sysfs directory (gone meanwhile) is
+ * skipped, at most a tenth of them.
+ */
+static void slab_check_sysfs(struct __test_metadata *_metadata, int fd)
+{
+	struct mmscope_slab_rec *r, *k;
+	int t, pending, report, checked = 0, gone = 0, partial = 0;
+	struct ss *a, *b;
+	char *done;
+	long n, nk, i;
+
+	n = slab_snap(fd, &r);
+	ASSERT_LT(0, n);
+	a = calloc(n, sizeof(*a));
+	b = calloc(n, sizeof(*b));
+	done = calloc(n, 1);
+	ASSERT_TRUE(a && b && done);
+	for (t = 0, pending = n; t < PHYS_TRIES && pending; t++) {
+		report = t == PHYS_TRIES - 1;
+		for (i = 0; i < n; i++)
+			if (!done[i] && read_ss(r[i].name, &a[i]))
+				done[i] = 2;	/* no sysfs directory */
+		nk = slab_snap(fd, &k);
+		ASSERT_LT(0, nk);
+		for (i = 0; i < n; i++)
+			if (!done[i] && read_ss(r[i].name, &b[i]))
+				done[i] = 2;
+		for (i = 0; i < n; i++) {
+			const struct mmscope_slab_rec *m = find_rec(k, nk, r[i].name);
+			int c = 0, miss;
+
+			if (done[i])
+				continue;
+			if (!m) {
+				done[i] = 2;
+				continue;
+			}
+			miss = slab_ss_cmp(_metadata, report, &a[i], m, &b[i], &c);
+			if (!miss) {
+				done[i] = 1;
+				checked += c;
+				partial += m->partial_slabs > 0;
+			}
+			EXPECT_TRUE(!miss || !report);
+		}
+		free(k);
+		for (i = 0, pending = 0; i < n; i++)
+			pending += !done[i];
+	}
+	for (i = 0; i < n; i++)
+		gone += done[i] == 2;
+	TH_LOG("sysfs: %ld caches, %d figures matched, %d with partial slabs, %d without sysfs, %d attempts",
+	       n, checked, partial, gone, t);
+	EXPECT_EQ(0, pending);
+	EXPECT_GE(n / 10, gone);
+	EXPECT_LT(0, checked);
+	EXPECT_LT(0, partial);
+	free(a);
+	free(b);
+	free(done);
+	free(r);
 }
 
 /*
@@ -1346,6 +2180,7 @@ TEST_F(phys, slab_matches_slabinfo)
 	EXPECT_LE(n * 9 / 10, matched);
 	EXPECT_EQ(0, bad);
 	free(r);
+	slab_check_sysfs(_metadata, self->fd);
 }
 
 TEST_F(phys, slab_text_matches_ioctl)
@@ -1632,7 +2467,7 @@ TEST_F(phys, stats_count_reads_and_bound_holds)
 	pid_t pid;
 	int i, status, slab = slab_on(self->fd);
 
-	n = phys_snap(self->fd, MMSCOPE_IOC_PHYS_STATS, sizeof(*s0), (void **)&s0);
+	n = mmscope_phys_snap(self->fd, MMSCOPE_IOC_PHYS_STATS, sizeof(*s0), (void **)&s0);
 	ASSERT_EQ(MMSCOPE_VIEW_NR, n);
 
 	/* a memory-hungry neighbour while the files are read */
@@ -1658,7 +2493,7 @@ TEST_F(phys, stats_count_reads_and_bound_holds)
 	waitpid(pid, &status, 0);
 	EXPECT_LT(0, read_all(PHYS_DIR "/stats"));
 
-	n = phys_snap(self->fd, MMSCOPE_IOC_PHYS_STATS, sizeof(*s1), (void **)&s1);
+	n = mmscope_phys_snap(self->fd, MMSCOPE_IOC_PHYS_STATS, sizeof(*s1), (void **)&s1);
 	ASSERT_EQ(MMSCOPE_VIEW_NR, n);
 	for (v = 0; v < n; v++) {
 		EXPECT_EQ(v, s1[v].view);
@@ -1668,9 +2503,12 @@ TEST_F(phys, stats_count_reads_and_bound_holds)
 		EXPECT_LT(0, s1[v].last_read_ns);
 		EXPECT_GE(s1[v].worst_read_ns, s1[v].last_read_ns);
 		EXPECT_GE(s1[v].worst_hold_ns, s1[v].last_hold_ns);
-		EXPECT_GT(PHYS_MAX_HOLD_NS, s1[v].worst_hold_ns)
-			TH_LOG("view %ld worst hold %llu ns (%llu entries)", v,
-			       s1[v].worst_hold_ns, s1[v].worst_hold_entries);
+		/*
+		 * No bound on the hold's time: under TCG it is the host's
+		 * scheduling as much as the module's work.  What bounds a hold
+		 * is its entries, checked against the caps below; the time is
+		 * logged (and measured in make bench).
+		 */
 		TH_LOG("view %ld: reads %llu holds %llu worst read %llu ns, worst hold %llu ns / %llu entries, max entries %llu",
 		       v, s1[v].reads, s1[v].holds, s1[v].worst_read_ns,
 		       s1[v].worst_hold_ns, s1[v].worst_hold_entries, s1[v].max_hold_entries);
