@@ -13,10 +13,21 @@
  *  - summary_matches_smaps_rollup, nr_vmas_matches_maps,
  *    pt_tables_match_vmpte: MM_SUMMARY against /proc/PID/smaps_rollup,
  *                        /proc/PID/maps and VmPTE of /proc/PID/status;
- *  - debugfs_summary_matches_ioctl: the tracked task's debugfs summary.
- * Then the walk's cursor, its cost on a sparse 64 TiB reservation, every
- * invalid argument, targets that exit under the walker, and the debugfs
- * "track" file's errors.
+ *  - debugfs_summary_matches_ioctl: the tracked task's debugfs summary
+ *                        (every key present, exactly once);
+ *  - mm_counters_match_status: mm_rss_* and mm_swap against
+ *                        /proc/PID/status, and against the walk once the
+ *                        holder has synced its RSS cache (holder_sync());
+ *  - zero_page_matches_pagemap: zero_page against pagemap + kpageflags;
+ *  - runs_expand_to_records_and_pagemap: RUNS records against per-leaf
+ *                        records and pagemap, page by page;
+ *  - mapcount_matches_kpagecount: mapcount against /proc/kpagecount;
+ *  - debugfs_pagetable_matches_walk, debugfs_vmas_match_smaps: the debugfs
+ *                        "pagetable" and "vmas" files, field by field.
+ * Then the walk's cursor, its cost on a sparse 64 TiB reservation, page
+ * tables per level from a construction with known tables, every invalid
+ * argument, targets that exit under the walker, and the debugfs "track"
+ * file's errors.
  */
 #include <dirent.h>
 #include <pthread.h>
@@ -25,6 +36,7 @@
 #include <time.h>
 #include <linux/magic.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/swap.h>
@@ -111,6 +123,7 @@ FIXTURE(mem)
 	char ksm_saved[3][32];
 	int ksm_changed;
 	int tracked;
+	int sync_rd;		/* the holder's replies to SIGUSR1 (holder_sync()) */
 };
 
 struct _test_data_mem;
@@ -401,6 +414,7 @@ static int setup_cow_shared(void *s, void *out)
 	struct region *r = out;
 	int ret = setup_anon_4k(s, out);
 	int keep[2];
+	size_t i;
 	pid_t pid;
 	char c;
 
@@ -420,6 +434,10 @@ static int setup_cow_shared(void *s, void *out)
 		_exit(0);
 	}
 	close(keep[0]);
+	/* Write the second half: copied, so private again (mapcount 1). */
+	for (i = ANON_PAGES / 2; i < ANON_PAGES; i++)
+		fill_unique((char *)r->start + i * PG, 10000 + i);
+	r->nsplit = ANON_PAGES / 2;
 	return 0;
 }
 
@@ -704,11 +722,13 @@ static void expect_anon_4k(struct __test_metadata *_metadata, struct _test_data_
 	}
 }
 
+static long oracle_zero_pages(pid_t pid);
+
 static void expect_zero_page(struct __test_metadata *_metadata, struct _test_data_mem *self,
 			     const struct mmscope_pt_rec *recs, long n)
 {
 	struct mmscope_mm_summary s;
-	long i;
+	long i, zero;
 
 	ASSERT_EQ(ANON_PAGES, n);
 	expect_all(_metadata, recs, n, ANON_PAGES, MMSCOPE_KIND_ZERO, MMSCOPE_LEVEL_PTE);
@@ -716,9 +736,18 @@ static void expect_zero_page(struct __test_metadata *_metadata, struct _test_dat
 		EXPECT_FALSE(recs[i].hw & MMSCOPE_HW_RW);
 		EXPECT_EQ(recs[0].pfn, recs[i].pfn);	/* one zero page */
 	}
-	/* Counted as zero page, not as Rss (smaps_rollup checks the Rss side). */
+	/*
+	 * Counted as zero page, not as Rss (smaps_rollup checks the Rss side):
+	 * exactly the region's pages plus the zero-page mappings the holder
+	 * had before (pagemap and kpageflags count them, oracle_zero_pages()).
+	 */
 	ASSERT_EQ(0, mmscope_summary(self->fd, self->holder.pid, &s));
-	EXPECT_LE(ANON_PAGES * PG, s.zero_page);
+	zero = oracle_zero_pages(self->holder.pid);
+	ASSERT_LE(ANON_PAGES, zero);
+	EXPECT_EQ(zero * PG, s.zero_page) {
+		TH_LOG("oracle: %ld zero-page mappings (%d in the region); summary %llu pages",
+		       zero, ANON_PAGES, (unsigned long long)s.zero_page / PG);
+	}
 }
 
 static void expect_shmem_ro(struct __test_metadata *_metadata, struct _test_data_mem *self,
@@ -876,9 +905,14 @@ static void expect_cow_shared(struct __test_metadata *_metadata, struct _test_da
 	ASSERT_EQ(ANON_PAGES, n);
 	expect_all(_metadata, recs, n, ANON_PAGES, MMSCOPE_KIND_ANON, MMSCOPE_LEVEL_PTE);
 	for_each_rec(i) {
-		EXPECT_EQ(2, recs[i].mapcount);
-		EXPECT_FALSE(recs[i].hw & MMSCOPE_HW_RW);
-		EXPECT_FALSE(recs[i].sw & MMSCOPE_SW_EXCLUSIVE);
+		int shared = REC_PAGE(&recs[i]) < self->reg.nsplit;
+
+		EXPECT_EQ(shared ? 2 : 1, recs[i].mapcount) {
+			TH_LOG("page %lu (%s)", (unsigned long)REC_PAGE(&recs[i]),
+			       shared ? "shared with the child" : "written after the fork");
+		}
+		EXPECT_EQ(!shared, !!(recs[i].hw & MMSCOPE_HW_RW));
+		EXPECT_EQ(!shared, !!(recs[i].sw & MMSCOPE_SW_EXCLUSIVE));
 	}
 }
 
@@ -973,24 +1007,93 @@ MEM_VARIANT(mremapped, .expect = expect_mremapped);
 MEM_VARIANT(soft_dirty, .expect = expect_soft_dirty);
 MEM_VARIANT(mlocked, .expect = expect_mlocked);
 
+/* ---- the holder's sync point for the mm's RSS counters ------------------ */
+
+/*
+ * 6.1 keeps per-task RSS caches: a fault's counter change goes to the
+ * faulting task's cache, which sync_mm_rss() folds into the mm's counters
+ * when the task's 65th fault since the last fold starts
+ * (check_sync_rss_stat()), when it exits, and whenever it zaps page tables
+ * of its own mm (zap_pte_range() -> add_mm_rss_vec()).  So after the holder
+ * unmaps a populated page, and as long as it faults no more, the mm's
+ * counters are exact.  The holder does that in a SIGUSR1 handler, when
+ * asked, and replies with the faults it had taken just after the unmap.
+ * (6.12 has per-CPU counters and no per-task cache: the sync is a no-op.)
+ */
+#define HOLDER_SYNC_PAGES	8
+
+struct holder_arg {
+	int (*setup)(void *self, void *reg);
+	void *self;
+	int sync_fd;
+};
+
+/* In the holder only. */
+static int holder_sync_fd = -1;
+static char *holder_sync_pages;
+static int holder_syncs;
+
+static void holder_sync(int sig)
+{
+	int saved = errno;
+	struct rusage ru;
+	long faults = -1;
+
+	if (holder_syncs < HOLDER_SYNC_PAGES &&
+	    !munmap(holder_sync_pages + holder_syncs++ * PG, PG) &&
+	    !getrusage(RUSAGE_SELF, &ru))
+		faults = ru.ru_minflt + ru.ru_majflt;
+	if (write(holder_sync_fd, &faults, sizeof(faults)) != sizeof(faults))
+		faults = -1;	/* the parent sees no reply and fails */
+	errno = saved;
+}
+
+/* The holder's function: the variant's setup, then the sync handler. */
+static int holder_setup(void *arg, void *out)
+{
+	const struct holder_arg *a = arg;
+	struct sigaction sa;
+	int ret = a->setup(a->self, out);
+
+	if (ret)
+		return ret;
+	holder_sync_fd = a->sync_fd;
+	holder_sync_pages = mmap(NULL, HOLDER_SYNC_PAGES * PG, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (holder_sync_pages == MAP_FAILED)
+		return fail(out, "mmap sync pages");
+	memset(holder_sync_pages, 1, HOLDER_SYNC_PAGES * PG);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = holder_sync;
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(SIGUSR1, &sa, NULL))
+		return fail(out, "sigaction");
+	return 0;
+}
+
 FIXTURE_SETUP(mem)
 {
-	int ret;
+	struct holder_arg arg;
+	int ret, sync[2];
 
+	self->sync_rd = -1;
 	self->holder.pid = 0;
 	self->fd = mmscope_open();
 	ASSERT_LE(0, self->fd) {
 		TH_LOG("open %s: %s", MMSCOPE_DEV, strerror(-self->fd));
 	}
-	if (!mmscope_has_process_memory(self->fd)) {
-		snprintf(self->skip, sizeof(self->skip),
-			 "module lacks MMSCOPE_FEATURE_PROCESS_MEMORY");
-		return;
-	}
+	ASSERT_TRUE(mmscope_has_process_memory(self->fd))
+		TH_LOG("module lacks MMSCOPE_FEATURE_PROCESS_MEMORY");
 	if (variant->sys_setup && variant->sys_setup(self))
 		return;
-	ret = mmscope_holder_start(&self->holder, variant->setup, self,
+	ASSERT_EQ(0, pipe2(sync, O_CLOEXEC));
+	self->sync_rd = sync[0];
+	arg.setup = variant->setup;
+	arg.self = self;
+	arg.sync_fd = sync[1];
+	ret = mmscope_holder_start(&self->holder, holder_setup, &arg,
 				   &self->reg, sizeof(self->reg));
+	close(sync[1]);
 	if (ret == SETUP_SKIP) {
 		snprintf(self->skip, sizeof(self->skip), "%s", self->reg.why);
 		return;
@@ -1009,6 +1112,8 @@ FIXTURE_TEARDOWN(mem)
 		mmscope_write_file(TRACK_FILE, buf);
 	}
 	mmscope_holder_stop(&self->holder);
+	if (self->sync_rd >= 0)
+		close(self->sync_rd);
 	if (variant->sys_teardown)
 		variant->sys_teardown(self);
 	if (self->fd >= 0)
@@ -1047,12 +1152,14 @@ static unsigned int kpf_kind(__u64 kpf, int ksm_ok)
 } while (0)
 
 /*
- * Expand the flags=0 records of [start, start + npages pages) of @pid and
- * hold every page against pagemap, kpageflags and the VMA list.
+ * Expand the records of [start, start + npages pages) of @pid and hold every
+ * page against pagemap, kpageflags and the VMA list.  @runs: the records
+ * are MMSCOPE_WALK_RUNS runs, whose pfn (or swap offset) and mapcount are
+ * those of their first page only.
  */
 static void check_pagemap(struct __test_metadata *_metadata, pid_t pid,
 			  unsigned long start, size_t npages,
-			  const struct mmscope_pt_rec *recs, long n)
+			  const struct mmscope_pt_rec *recs, long n, int runs)
 {
 	struct mmscope_vma *vmas = calloc(MAX_VMAS, sizeof(*vmas));
 	__u64 *pm = calloc(npages, sizeof(*pm));
@@ -1084,9 +1191,9 @@ static void check_pagemap(struct __test_metadata *_metadata, pid_t pid,
 		if (bad)
 			continue;
 		prev = r->addr + r->nr_pages * PG;
-		PM_CHECK(r->level != MMSCOPE_LEVEL_PTE || r->nr_pages == 1,
+		PM_CHECK(runs || r->level != MMSCOPE_LEVEL_PTE || r->nr_pages == 1,
 			 "PTE record of %llu pages", (unsigned long long)r->nr_pages);
-		PM_CHECK(r->level != MMSCOPE_LEVEL_PMD ||
+		PM_CHECK(runs || r->level != MMSCOPE_LEVEL_PMD ||
 			 (r->addr & ~(HPAGE - 1)) == ((prev - 1) & ~(HPAGE - 1)),
 			 "PMD record crosses 2 MiB");
 		PM_CHECK(!memcmp(r->__pad, zero, sizeof(zero)), "padding not zero");
@@ -1111,6 +1218,7 @@ static void check_pagemap(struct __test_metadata *_metadata, pid_t pid,
 		__u64 off = r ? (start + k * PG - r->addr) / PG : 0;
 		int present = r && r->type == MMSCOPE_ENTRY_PRESENT;
 		int swap = r && r->type == MMSCOPE_ENTRY_SWAP;
+		int first = !runs || off == 0;	/* pfn and mapcount are this page's */
 
 		addr = start + k * PG;
 		PM_CHECK(!!(e & MMSCOPE_PM_PRESENT) == present, "pagemap present %d, record type %d",
@@ -1128,7 +1236,7 @@ static void check_pagemap(struct __test_metadata *_metadata, pid_t pid,
 			__u64 kpf = 0;
 			int has_page = r->kind != MMSCOPE_KIND_ZERO && r->kind != MMSCOPE_KIND_SPECIAL;
 
-			PM_CHECK(frame == r->pfn + off, "pagemap PFN %#llx, record %#llx",
+			PM_CHECK(!first || frame == r->pfn + off, "pagemap PFN %#llx, record %#llx",
 				 (unsigned long long)frame, (unsigned long long)(r->pfn + off));
 			/* pagemap files private hugetlb as anon; the record says hugetlb */
 			if (r->kind != MMSCOPE_KIND_HUGETLB)
@@ -1136,7 +1244,7 @@ static void check_pagemap(struct __test_metadata *_metadata, pid_t pid,
 					 (r->kind == MMSCOPE_KIND_FILE || r->kind == MMSCOPE_KIND_SHMEM),
 					 "pagemap file/shared %d, kind %s", !!(e & MMSCOPE_PM_FILE),
 					 kind_name(r->kind));
-			PM_CHECK(!!(e & MMSCOPE_PM_EXCLUSIVE) == (has_page && r->mapcount == 1),
+			PM_CHECK(!first || !!(e & MMSCOPE_PM_EXCLUSIVE) == (has_page && r->mapcount == 1),
 				 "pagemap exclusive %d, kind %s mapcount %u",
 				 !!(e & MMSCOPE_PM_EXCLUSIVE), kind_name(r->kind), r->mapcount);
 			PM_CHECK(!mmscope_kpageflags(frame, &kpf), "kpageflags unreadable");
@@ -1148,7 +1256,8 @@ static void check_pagemap(struct __test_metadata *_metadata, pid_t pid,
 		} else if (swap) {
 			PM_CHECK((frame & 31) == r->swap_type, "pagemap swap type %llu, record %u",
 				 (unsigned long long)(frame & 31), r->swap_type);
-			PM_CHECK((frame >> 5) == r->pfn + off, "pagemap swap offset %#llx, record %#llx",
+			PM_CHECK(!first || (frame >> 5) == r->pfn + off,
+				 "pagemap swap offset %#llx, record %#llx",
 				 (unsigned long long)(frame >> 5), (unsigned long long)(r->pfn + off));
 			PM_CHECK(!(e & (MMSCOPE_PM_FILE | MMSCOPE_PM_EXCLUSIVE)),
 				 "swapped page: pagemap %#llx", (unsigned long long)e);
@@ -1183,14 +1292,14 @@ TEST_F_TIMEOUT(mem, pagemap_agrees, 60)
 
 	SKIP_IF_UNSET_UP();
 	n = walk_region(_metadata, self, &recs);
-	check_pagemap(_metadata, self->holder.pid, self->reg.start, self->reg.npages, recs, n);
+	check_pagemap(_metadata, self->holder.pid, self->reg.start, self->reg.npages, recs, n, 0);
 	if (self->reg.old_npages) {
 		n = mmscope_walk_all(self->fd, self->holder.pid, 0, self->reg.old_start,
 				     self->reg.old_start + self->reg.old_npages * PG,
 				     recs, MAX_RECS, NULL);
 		ASSERT_LE(0, n);
 		check_pagemap(_metadata, self->holder.pid, self->reg.old_start,
-			      self->reg.old_npages, recs, n);
+			      self->reg.old_npages, recs, n, 0);
 	}
 	free(recs);
 }
@@ -1203,6 +1312,144 @@ TEST_F_TIMEOUT(mem, records_as_set_up, 60)
 	SKIP_IF_UNSET_UP();
 	n = walk_region(_metadata, self, &recs);
 	variant->expect(_metadata, self, recs, n);
+	free(recs);
+}
+
+/* Whether two records have the attributes a run merges on. */
+static int same_run_attrs(const struct mmscope_pt_rec *a, const struct mmscope_pt_rec *b)
+{
+	return a->level == b->level && a->type == b->type && a->kind == b->kind &&
+	       a->hw == b->hw && a->sw == b->sw && a->pkey == b->pkey &&
+	       a->swap_type == b->swap_type && a->vma_start == b->vma_start;
+}
+
+/*
+ * The MMSCOPE_WALK_RUNS records of [start, start + npages pages) of @pid,
+ * expanded page by page, against the per-leaf records of the same range
+ * (every page's attributes, each run's first pfn and mapcount, runs made of
+ * whole leaves and maximal) and against pagemap and kpageflags.
+ */
+static void check_runs(struct __test_metadata *_metadata, int fd, pid_t pid,
+		       unsigned long start, size_t npages)
+{
+	struct mmscope_pt_rec *recs = calloc(MAX_RECS, sizeof(*recs));
+	struct mmscope_pt_rec *runs = calloc(MAX_RECS, sizeof(*runs));
+	long *leaf = malloc(npages * sizeof(*leaf));
+	unsigned long end = start + npages * PG, addr = start;
+	long n, nr, i, bad = 0, leaf_pages = 0, run_pages = 0;
+	size_t k;
+
+	ASSERT_TRUE(recs && runs && leaf);
+	n = mmscope_walk_all(fd, pid, 0, start, end, recs, MAX_RECS, NULL);
+	ASSERT_LE(0, n);
+	nr = mmscope_walk_all(fd, pid, MMSCOPE_WALK_RUNS, start, end, runs, MAX_RECS, NULL);
+	ASSERT_LE(0, nr);
+	for (k = 0; k < npages; k++)
+		leaf[k] = -1;
+	for (i = 0; i < n; i++) {
+		ASSERT_TRUE(recs[i].addr >= start && recs[i].addr + recs[i].nr_pages * PG <= end);
+		for (k = 0; k < recs[i].nr_pages; k++)
+			leaf[(recs[i].addr - start) / PG + k] = i;
+		leaf_pages += recs[i].nr_pages;
+	}
+	for (i = 0; i < nr; i++) {
+		const struct mmscope_pt_rec *r = &runs[i], *l;
+		unsigned long rend = r->addr + r->nr_pages * PG;
+
+		addr = r->addr;
+		PM_CHECK(r->addr >= start && rend <= end && r->nr_pages > 0 &&
+			 (!i || r->addr >= runs[i - 1].addr + runs[i - 1].nr_pages * PG),
+			 "run %ld of %llu pages out of order or range", i,
+			 (unsigned long long)r->nr_pages);
+		if (bad)
+			break;
+		run_pages += r->nr_pages;
+		/* a run starts and ends with whole leaves */
+		l = leaf[(r->addr - start) / PG] >= 0 ? &recs[leaf[(r->addr - start) / PG]] : NULL;
+		PM_CHECK(l && l->addr == r->addr, "run %ld does not start at a leaf", i);
+		PM_CHECK(leaf[(rend - start) / PG - 1] >= 0 &&
+			 recs[leaf[(rend - start) / PG - 1]].addr +
+			 recs[leaf[(rend - start) / PG - 1]].nr_pages * PG == rend,
+			 "run %ld does not end with a leaf", i);
+		if (l) {
+			PM_CHECK(r->pfn == l->pfn && r->mapcount == l->mapcount,
+				 "run %ld: pfn %#llx mapcount %u, its first leaf %#llx %u", i,
+				 (unsigned long long)r->pfn, r->mapcount,
+				 (unsigned long long)l->pfn, l->mapcount);
+		}
+		for (k = 0; k < r->nr_pages; k++) {
+			long j = leaf[(r->addr - start) / PG + k];
+
+			addr = r->addr + k * PG;
+			PM_CHECK(j >= 0 && same_run_attrs(r, &recs[j]),
+				 "in run %ld: leaf %ld differs (level %u type %u kind %s hw %#x sw %#x)",
+				 i, j, j >= 0 ? recs[j].level : 0, j >= 0 ? recs[j].type : 0,
+				 kind_name(j >= 0 ? recs[j].kind : 0), j >= 0 ? recs[j].hw : 0,
+				 j >= 0 ? recs[j].sw : 0);
+		}
+		/* maximal: a run next to the one before would have been merged */
+		addr = r->addr;
+		if (i && runs[i - 1].addr + runs[i - 1].nr_pages * PG == r->addr)
+			PM_CHECK(!same_run_attrs(&runs[i - 1], r),
+				 "run %ld could have extended run %ld", i, i - 1);
+	}
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(leaf_pages, run_pages);
+	EXPECT_LE(nr, n);
+	check_pagemap(_metadata, pid, start, npages, runs, nr, 1);
+	free(recs);
+	free(runs);
+	free(leaf);
+}
+
+TEST_F_TIMEOUT(mem, runs_expand_to_records_and_pagemap, 60)
+{
+	SKIP_IF_UNSET_UP();
+	check_runs(_metadata, self->fd, self->holder.pid, self->reg.start, self->reg.npages);
+}
+
+/* /proc/kpagecount of @pfn, or -errno. */
+static long long kpagecount(__u64 pfn)
+{
+	int fd = open("/proc/kpagecount", O_RDONLY | O_CLOEXEC);
+	__u64 count;
+	ssize_t got;
+
+	if (fd < 0)
+		return -errno;
+	got = pread(fd, &count, sizeof(count), pfn * sizeof(count));
+	close(fd);
+	return got == sizeof(count) ? (long long)count : -EIO;
+}
+
+/*
+ * Every record's mapcount (its first page's) against /proc/kpagecount of
+ * that page: the cow_shared variant has pages shared with a child (2) and
+ * pages copied after the fork (1), ksm pages mapped many times.
+ */
+TEST_F_TIMEOUT(mem, mapcount_matches_kpagecount, 60)
+{
+	struct mmscope_pt_rec *recs;
+	long n, i, checked = 0;
+
+	SKIP_IF_UNSET_UP();
+	n = walk_region(_metadata, self, &recs);
+	for_each_rec(i) {
+		long long count;
+
+		if (recs[i].type != MMSCOPE_ENTRY_PRESENT || recs[i].kind == MMSCOPE_KIND_SPECIAL)
+			continue;
+		count = kpagecount(recs[i].pfn);
+		ASSERT_LE(0, count);
+		EXPECT_EQ(count, recs[i].mapcount) {
+			TH_LOG("page %#llx (%s, pfn %#llx): kpagecount %lld, record %u",
+			       (unsigned long long)recs[i].addr, kind_name(recs[i].kind),
+			       (unsigned long long)recs[i].pfn, count, recs[i].mapcount);
+		}
+		checked++;
+	}
+	if (variant->expect != expect_swapped)	/* which may have every page out */
+		EXPECT_LT(0, checked);
 	free(recs);
 }
 
@@ -1318,6 +1565,206 @@ TEST_F_TIMEOUT(mem, pt_tables_match_vmpte, 60)
 	EXPECT_EQ(1, s.pt_tables[4]);
 }
 
+/* /proc/PID/stat: the state letter and minor + major faults; 0 or -errno. */
+static int proc_stat_faults(pid_t pid, char *state, long *faults)
+{
+	unsigned long minflt, majflt;
+	int ret = mmscope_proc_stat(pid, state, &minflt, &majflt);
+
+	if (!ret)
+		*faults = minflt + majflt;
+	return ret;
+}
+
+/* The system call @pid is blocked in (/proc/PID/syscall), or -1. */
+static long proc_syscall_nr(pid_t pid)
+{
+	char path[64], line[256];
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	if (mmscope_read_line(path, line, sizeof(line)) || !strncmp(line, "running", 7))
+		return -1;
+	return atol(line);
+}
+
+/*
+ * Make the holder fold its RSS cache into its mm's counters (holder_sync())
+ * and wait until it is back in read() without a fault since: from then on
+ * the counters are exact.  The first signal runs the handler's path once
+ * (its code and the signal return may fault in), the second is the sync
+ * point, followed by code that has just run.
+ */
+static void holder_sync_rss(struct __test_metadata *_metadata, FIXTURE_DATA(mem) *self)
+{
+	pid_t pid = self->holder.pid;
+	long at_sync = -1, now = -1;
+	char state = '?';
+	int i, tries;
+
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, kill(pid, SIGUSR1));
+		ASSERT_EQ(sizeof(at_sync), read(self->sync_rd, &at_sync, sizeof(at_sync)));
+		ASSERT_LE(0, at_sync) {
+			TH_LOG("the holder could not unmap its sync page");
+		}
+	}
+	for (tries = 0; tries < 1000 * mmscope_timeout_scale(); tries++) {	/* 10 s x scale */
+		ASSERT_EQ(0, proc_stat_faults(pid, &state, &now));
+		if (state == 'S' && proc_syscall_nr(pid) == SYS_read)
+			break;
+		usleep(10000);
+	}
+	ASSERT_EQ('S', state);
+	ASSERT_EQ(at_sync, now) {
+		TH_LOG("the holder took %ld faults after its sync point: its counters may lag",
+		       now - at_sync);
+	}
+}
+
+/*
+ * The mm's own counters against /proc/PID/status, which prints the same
+ * counters (6.1: the atomics; 6.12: their exact per-CPU sum, as
+ * get_mm_counter_sum()); and, once the holder has synced its cache, against
+ * the module's own walk, which they then equal exactly.
+ */
+TEST_F_TIMEOUT(mem, mm_counters_match_status, 60)
+{
+	static const struct {
+		const char *key;
+		size_t mm, walked;
+	} c[] = {
+		{ "RssAnon", offsetof(struct mmscope_mm_summary, mm_rss_anon),
+		  offsetof(struct mmscope_mm_summary, rss_anon) },
+		{ "RssFile", offsetof(struct mmscope_mm_summary, mm_rss_file),
+		  offsetof(struct mmscope_mm_summary, rss_file) },
+		{ "RssShmem", offsetof(struct mmscope_mm_summary, mm_rss_shmem),
+		  offsetof(struct mmscope_mm_summary, rss_shmem) },
+		{ "VmSwap", offsetof(struct mmscope_mm_summary, mm_swap),
+		  offsetof(struct mmscope_mm_summary, swap) },
+	};
+	long long kb[4], again[4];
+	struct mmscope_mm_summary s;
+	char path[64];
+	int tries, i, same = 0;
+
+	SKIP_IF_UNSET_UP();
+	holder_sync_rss(_metadata, self);
+	snprintf(path, sizeof(path), "/proc/%d/status", self->holder.pid);
+	for (tries = 0; tries < 3 && !same; tries++) {
+		for (i = 0; i < 4; i++) {
+			ASSERT_EQ(0, mmscope_proc_value(path, c[i].key, &kb[i]));
+		}
+		ASSERT_EQ(0, mmscope_summary(self->fd, self->holder.pid, &s));
+		for (i = 0; i < 4; i++) {
+			ASSERT_EQ(0, mmscope_proc_value(path, c[i].key, &again[i]));
+		}
+		same = !memcmp(kb, again, sizeof(kb));
+	}
+	ASSERT_TRUE(same) {
+		TH_LOG("%s kept changing between reads", path);
+	}
+	for (i = 0; i < 4; i++) {
+		__u64 mm = mmscope_summary_field(&s, c[i].mm);
+		__u64 walked = mmscope_summary_field(&s, c[i].walked);
+
+		EXPECT_EQ(kb[i] << 10, (long long)mm) {
+			TH_LOG("%s: status %lld kB, summary's mm counter %llu bytes",
+			       c[i].key, kb[i], (unsigned long long)mm);
+		}
+		EXPECT_EQ(walked, mm) {
+			TH_LOG("%s: mm counter %llu bytes, the walk found %llu bytes",
+			       c[i].key, (unsigned long long)mm, (unsigned long long)walked);
+		}
+	}
+}
+
+/*
+ * Pages of @pid that map the zero page or the huge zero page, from
+ * /proc/PID/pagemap over every VMA and /proc/kpageflags (which sets
+ * KPF_ZERO_PAGE on every page of the huge zero page too).  -errno on failure.
+ */
+#define PM_CHUNK	4096
+
+static long oracle_zero_pages(pid_t pid)
+{
+	struct mmscope_vma *vmas = calloc(MAX_VMAS, sizeof(*vmas));
+	__u64 *pm = calloc(PM_CHUNK, sizeof(*pm));
+	int kfd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	long zero = 0;
+	int nv, v;
+
+	if (!vmas || !pm || kfd < 0) {
+		zero = kfd < 0 ? -errno : -ENOMEM;
+		goto out;
+	}
+	nv = mmscope_read_vmas(pid, vmas, MAX_VMAS);
+	if (nv < 0) {
+		zero = nv;
+		goto out;
+	}
+	for (v = 0; v < nv && zero >= 0; v++) {
+		unsigned long a;
+
+		for (a = vmas[v].start; a < vmas[v].end && zero >= 0; a += PM_CHUNK * PG) {
+			size_t k, n = (vmas[v].end - a) / PG;
+			int err;
+
+			n = n < PM_CHUNK ? n : PM_CHUNK;
+			err = mmscope_pagemap(pid, a, n, pm);
+			if (err) {
+				zero = err;
+				break;
+			}
+			for (k = 0; k < n; k++) {
+				__u64 kpf;
+
+				if (!(pm[k] & MMSCOPE_PM_PRESENT))
+					continue;
+				if (pread(kfd, &kpf, sizeof(kpf),
+					  (pm[k] & MMSCOPE_PM_PFN_MASK) * sizeof(kpf)) != sizeof(kpf)) {
+					zero = -EIO;
+					break;
+				}
+				zero += !!(kpf & (1ULL << MMSCOPE_KPF_ZERO_PAGE));
+			}
+		}
+	}
+out:
+	if (kfd >= 0)
+		close(kfd);
+	free(vmas);
+	free(pm);
+	return zero;
+}
+
+/*
+ * The summary's zero_page against every zero-page mapping the oracle finds
+ * in the holder: exact, so a zero page counted twice, missed at some level,
+ * or counted as Rss instead shows.
+ */
+TEST_F_TIMEOUT(mem, zero_page_matches_pagemap, 60)
+{
+	struct mmscope_mm_summary s;
+	long before, after;
+	int tries;
+
+	SKIP_IF_UNSET_UP();
+	for (tries = 0; tries < 3; tries++) {
+		before = oracle_zero_pages(self->holder.pid);
+		ASSERT_EQ(0, mmscope_summary(self->fd, self->holder.pid, &s));
+		after = oracle_zero_pages(self->holder.pid);
+		ASSERT_LE(0, before);
+		if (before == after)
+			break;
+	}
+	ASSERT_EQ(before, after);
+	EXPECT_EQ(before * PG, s.zero_page) {
+		TH_LOG("pagemap finds %ld zero-page mappings, the summary %llu bytes (%llu pages)",
+		       before, (unsigned long long)s.zero_page,
+		       (unsigned long long)s.zero_page / PG);
+	}
+}
+
 /* ---- debugfs views ------------------------------------------------------- */
 
 static int track_pid(pid_t pid, int untrack)
@@ -1336,6 +1783,72 @@ static int has_header(const char *path)
 	return !mmscope_read_line(path, line, sizeof(line)) && !strncmp(line, "# mmscope ", 10);
 }
 
+/*
+ * Every line of the debugfs summary is a key Documentation/debugfs.md lists,
+ * each key is there exactly once, none is missing, and Pid and State are
+ * the holder's (expect_summary_keys()).
+ */
+static const char * const summary_own_keys[] = {
+	"Pid", "State", "RssAnon", "RssFile", "RssShmem", "ZeroPage", "Hugetlb",
+	"MmRssAnon", "MmRssFile", "MmRssShmem", "MmSwap", "PageTablesPte",
+	"PageTablesPmd", "PageTablesPud", "PageTablesP4d", "PageTablesPgd", "Vmas",
+};
+#define NR_OWN_KEYS	(sizeof(summary_own_keys) / sizeof(summary_own_keys[0]))
+#define NR_SUMMARY_KEYS	(MMSCOPE_NR_ROLLUP_KEYS + NR_OWN_KEYS)
+
+/* Index of @key among the smaps_rollup keys, then mmscope's own; or -1. */
+static int summary_key_index(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < NR_SUMMARY_KEYS; i++)
+		if (!strcmp(key, i < MMSCOPE_NR_ROLLUP_KEYS ? mmscope_rollup_keys[i].key :
+			    summary_own_keys[i - MMSCOPE_NR_ROLLUP_KEYS]))
+			return i;
+	return -1;
+}
+
+static const char *summary_key_name(int i)
+{
+	return i < (int)MMSCOPE_NR_ROLLUP_KEYS ? mmscope_rollup_keys[i].key :
+	       summary_own_keys[i - MMSCOPE_NR_ROLLUP_KEYS];
+}
+
+static void expect_summary_keys(struct __test_metadata *_metadata, const char *path,
+				pid_t pid)
+{
+	char line[512], key[128], val[128];
+	int seen[NR_SUMMARY_KEYS], i;
+	FILE *f = fopen(path, "re");
+
+	ASSERT_NE(NULL, f);
+	memset(seen, 0, sizeof(seen));
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#')
+			continue;
+		ASSERT_EQ(2, sscanf(line, "%127[^:]: %127s", key, val)) {
+			TH_LOG("%s: malformed line '%s'", path, line);
+		}
+		i = summary_key_index(key);
+		EXPECT_LE(0, i) {
+			TH_LOG("%s: unknown key %s", path, key);
+		}
+		if (i >= 0)
+			seen[i]++;
+		if (!strcmp(key, "Pid"))
+			EXPECT_EQ(pid, atoi(val));
+		if (!strcmp(key, "State"))
+			EXPECT_STREQ("live", val);
+	}
+	fclose(f);
+	/* braces: the harness runs an EXPECT's block after its statement */
+	for (i = 0; i < (int)NR_SUMMARY_KEYS; i++) {
+		EXPECT_EQ(1, seen[i]) {
+			TH_LOG("%s: key %s seen %d times", path, summary_key_name(i), seen[i]);
+		}
+	}
+}
+
 /* The debugfs summary's keys for mmscope's own fields. */
 static void expect_extra_keys(struct __test_metadata *_metadata, const char *path,
 			      const struct mmscope_mm_summary *s)
@@ -1346,6 +1859,10 @@ static void expect_extra_keys(struct __test_metadata *_metadata, const char *pat
 		{ "RssShmem", offsetof(struct mmscope_mm_summary, rss_shmem) },
 		{ "ZeroPage", offsetof(struct mmscope_mm_summary, zero_page) },
 		{ "Hugetlb", offsetof(struct mmscope_mm_summary, hugetlb) },
+		{ "MmRssAnon", offsetof(struct mmscope_mm_summary, mm_rss_anon) },
+		{ "MmRssFile", offsetof(struct mmscope_mm_summary, mm_rss_file) },
+		{ "MmRssShmem", offsetof(struct mmscope_mm_summary, mm_rss_shmem) },
+		{ "MmSwap", offsetof(struct mmscope_mm_summary, mm_swap) },
 	};
 	static const char * const tables[5] = {
 		"PageTablesPte", "PageTablesPmd", "PageTablesPud", "PageTablesP4d", "PageTablesPgd",
@@ -1397,12 +1914,366 @@ TEST_F_TIMEOUT(mem, debugfs_summary_matches_ioctl, 60)
 		TH_LOG("%s has no Rss line", path);
 	}
 	expect_kb_equal(_metadata, kb, &s);
+	/* expect_kb_equal() passes over keys a kernel's smaps_rollup lacks;
+	 * the debugfs file has them all on every kernel */
+	expect_summary_keys(_metadata, path, self->holder.pid);
 
 	expect_extra_keys(_metadata, path, &s);
 
 	ASSERT_EQ(0, track_pid(self->holder.pid, 1));
 	self->tracked = 0;
 	EXPECT_NE(0, access(dir, F_OK));
+}
+
+/* Track the holder and build the path of one of its debugfs files. */
+static void track_holder(struct __test_metadata *_metadata, FIXTURE_DATA(mem) *self,
+			 const char *file, char *path, size_t len)
+{
+	ASSERT_EQ(0, track_pid(self->holder.pid, 0));
+	self->tracked = 1;
+	snprintf(path, len, TASKS_DIR "/%d/%s", self->holder.pid, file);
+}
+
+/* Index of @name in @names, or -1. */
+static int name_index(const char *name, const char * const *names, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		if (!strcmp(name, names[i]))
+			return i;
+	return -1;
+}
+
+/* "a,b,c" of @names back to bits (Documentation/debugfs.md), -1 if unknown. */
+static long long names_to_bits(const char *tok, const char * const *names, int nr)
+{
+	char buf[256], *save, *w;
+	long long bits = 0;
+	int i;
+
+	if (!strcmp(tok, "-"))
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", tok);
+	for (w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		i = name_index(w, names, nr);
+		if (i < 0)
+			return -1;
+		bits |= 1LL << i;
+	}
+	return bits;
+}
+
+#define NAMES(a) a, (int)(sizeof(a) / sizeof(a[0]))
+
+static const char * const pt_level_names[] = { "?", "pte", "pmd", "pud" };
+static const char * const pt_type_names[] = {
+	"none", "present", "swap", "migration", "device", "hwpoison", "marker", "other",
+};
+static const char * const pt_kind_names[] = {
+	"none", "anon", "file", "shmem", "ksm", "zero", "hugetlb", "special",
+};
+static const char * const pt_hw_names[] = {
+	"P", "RW", "USR", "PWT", "PCD", "A", "D", "PSE", "PAT", "G", "NX",
+};
+static const char * const pt_sw_names[] = { "sd", "uw", "sp", "dm", "ex", "lg", "pd", "lk" };
+
+#define MAX_PT_LINES	16384
+
+/*
+ * The holder's debugfs "pagetable", parsed field by field, against the
+ * MMSCOPE_WALK_RUNS records of PT_WALK over the whole user address space
+ * (taken before and after the read, which must agree).
+ */
+TEST_F_TIMEOUT(mem, debugfs_pagetable_matches_walk, 60)
+{
+	struct mmscope_pt_rec *a = calloc(MAX_PT_LINES, sizeof(*a));
+	struct mmscope_pt_rec *b = calloc(MAX_PT_LINES, sizeof(*b));
+	char path[192], line[512];
+	long n = -1, nb, i, lines;
+	unsigned long long limit;
+	int tries, levels = mmscope_oracle_pgtable_levels();
+	FILE *f;
+
+	SKIP_IF_UNSET_UP();
+	ASSERT_TRUE(a && b);
+	ASSERT_TRUE(levels == 4 || levels == 5);
+	limit = 1ULL << (levels == 5 ? 56 : 47);
+	track_holder(_metadata, self, "pagetable", path, sizeof(path));
+	for (tries = 0; tries < 3; tries++) {
+		n = mmscope_walk_all(self->fd, self->holder.pid, MMSCOPE_WALK_RUNS, 0, limit,
+				     a, MAX_PT_LINES, NULL);
+		ASSERT_LT(0, n);
+		f = fopen(path, "re");
+		ASSERT_NE(NULL, f);
+		lines = 0;
+		while (fgets(line, sizeof(line), f)) {
+			char level[16], type[16], kind[16], hw[128], sw[128];
+			unsigned long long start, end, pages, pfn;
+			unsigned int mapcount, swap_type;
+			struct mmscope_pt_rec *r;
+
+			if (line[0] == '#')
+				continue;
+			ASSERT_GT(MAX_PT_LINES, lines);
+			r = &b[lines++];
+			ASSERT_EQ(11, sscanf(line, "%llx %llx %llu %15s %15s %15s %127s %127s %u %llx %u",
+					     &start, &end, &pages, level, type, kind, hw, sw,
+					     &mapcount, &pfn, &swap_type)) {
+				TH_LOG("%s: malformed line '%s'", path, line);
+			}
+			EXPECT_EQ(end, start + pages * PG);
+			memset(r, 0, sizeof(*r));
+			r->addr = start;
+			r->nr_pages = pages;
+			r->level = name_index(level, NAMES(pt_level_names));
+			r->type = name_index(type, NAMES(pt_type_names));
+			r->kind = name_index(kind, NAMES(pt_kind_names));
+			r->hw = names_to_bits(hw, NAMES(pt_hw_names));
+			r->sw = names_to_bits(sw, NAMES(pt_sw_names));
+			r->mapcount = mapcount;
+			r->pfn = pfn;
+			r->swap_type = swap_type;
+		}
+		fclose(f);
+		nb = mmscope_walk_all(self->fd, self->holder.pid, MMSCOPE_WALK_RUNS, 0, limit,
+				      b + lines, MAX_PT_LINES - lines, NULL);
+		/* the walk after the read must equal the one before it */
+		if (nb == n && !memcmp(a, b + lines, n * sizeof(*a)))
+			break;
+	}
+	ASSERT_GT(3, tries) {
+		TH_LOG("the holder's page tables kept changing");
+	}
+	ASSERT_EQ(n, lines);
+	for (i = 0; i < n; i++) {
+		const struct mmscope_pt_rec *w = &a[i], *t = &b[i];
+
+		/* vma_start, pkey and padding have no column */
+		EXPECT_TRUE(w->addr == t->addr && w->nr_pages == t->nr_pages &&
+			    w->level == t->level && w->type == t->type && w->kind == t->kind &&
+			    w->hw == t->hw && w->sw == t->sw && w->mapcount == t->mapcount &&
+			    w->pfn == t->pfn && w->swap_type == t->swap_type) {
+			TH_LOG("line %ld: file %#llx +%llu level %d type %d kind %d hw %#x sw %#x "
+			       "map %u pfn %#llx st %u; PT_WALK %#llx +%llu level %u type %u kind %u "
+			       "hw %#x sw %#x map %u pfn %#llx st %u", i,
+			       (unsigned long long)t->addr, (unsigned long long)t->nr_pages,
+			       (signed char)t->level, (signed char)t->type, (signed char)t->kind,
+			       t->hw, t->sw, t->mapcount, (unsigned long long)t->pfn, t->swap_type,
+			       (unsigned long long)w->addr, (unsigned long long)w->nr_pages,
+			       w->level, w->type, w->kind, w->hw, w->sw, w->mapcount,
+			       (unsigned long long)w->pfn, w->swap_type);
+		}
+	}
+	free(a);
+	free(b);
+}
+
+/* A VMA as /proc/PID/smaps shows it. */
+struct smaps_vma {
+	unsigned long start, end, offset, inode;
+	unsigned int major, minor;
+	char perms[8], path[512], flags[256];
+	long long rss_kb, swap_kb;
+};
+
+/* The VMAs of /proc/PID/smaps but the gate area; their number or -errno. */
+static int read_smaps(pid_t pid, struct smaps_vma *v, int max)
+{
+	char path[64], line[1024];
+	int n = 0, skip = 0, pos;
+	long long kb;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		struct smaps_vma *c = &v[n];
+
+		line[strcspn(line, "\n")] = 0;
+		if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu%n", &c->start, &c->end, c->perms,
+			   &c->offset, &c->major, &c->minor, &c->inode, &pos) == 7) {
+			skip = strstr(line, "[vsyscall]") != NULL;
+			if (skip)
+				continue;
+			if (n == max) {
+				fclose(f);
+				return -ENOSPC;
+			}
+			while (line[pos] == ' ')
+				pos++;
+			snprintf(c->path, sizeof(c->path), "%s", line + pos);
+			c->rss_kb = c->swap_kb = -1;
+			c->flags[0] = 0;
+			n++;
+		} else if (!skip && n) {
+			c = &v[n - 1];
+			if (sscanf(line, "Rss: %lld", &kb) == 1)
+				c->rss_kb = kb;
+			else if (sscanf(line, "Swap: %lld", &kb) == 1)
+				c->swap_kb = kb;
+			else if (!strncmp(line, "VmFlags:", 8))
+				snprintf(c->flags, sizeof(c->flags), "%.250s ", line + 8);
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+/* Undo seq_file_path()'s octal escapes (\040 for a space ...). */
+static void unescape(char *s)
+{
+	char *d = s;
+
+	for (; *s; s++, d++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*d = (s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0');
+			s += 3;
+		} else {
+			*d = *s;
+		}
+	}
+	*d = 0;
+}
+
+/* The kind of the vmas file's legend, as the smaps oracle says. */
+static const char *smaps_kind(const struct smaps_vma *v)
+{
+	char dir[512], *slash, *del;
+	struct statfs st;
+
+	if (strstr(v->flags, " ht "))
+		return "hugetlb";
+	if (strstr(v->flags, " pf ") || strstr(v->flags, " io "))
+		return "special";
+	if (v->inode) {
+		/* shmem: memfd, shared anonymous (/dev/zero), SysV, files on tmpfs */
+		if (!strncmp(v->path, "/memfd:", 7) || !strncmp(v->path, "/dev/zero", 9) ||
+		    !strncmp(v->path, "/SYSV", 5))
+			return "shmem";
+		snprintf(dir, sizeof(dir), "%s", v->path);
+		del = strstr(dir, " (deleted)");
+		if (del)
+			*del = 0;
+		slash = strrchr(dir, '/');
+		if (slash && slash != dir)
+			*slash = 0;
+		if (!statfs(dir, &st) && st.f_type == TMPFS_MAGIC)
+			return "shmem";
+		return "file";
+	}
+	if (v->path[0] == '[' && strcmp(v->path, "[heap]") && strcmp(v->path, "[stack]") &&
+	    strncmp(v->path, "[anon:", 6))
+		return "special";	/* [vdso], [vvar] ... */
+	if (!strcmp(v->path, "[heap]"))
+		return "heap";
+	if (!strcmp(v->path, "[stack]"))
+		return "stack";
+	return "anon";
+}
+
+/* Mnemonics the vmas file knows (smaps' VmFlags names). */
+static const char * const vma_flag_names[] = {
+	"rd", "wr", "ex", "sh", "mr", "mw", "me", "ms", "gd", "pf", "lo", "io", "sr", "rr",
+	"dc", "de", "lf", "ac", "nr", "ht", "sf", "wf", "dd", "sd", "mm", "hg", "nh", "mg",
+	"um", "uw",
+};
+
+/*
+ * The holder's debugfs "vmas" against /proc/PID/smaps, VMA by VMA and
+ * column by column: range, permissions, each VmFlags mnemonic it knows,
+ * kind, offset, device, inode, Rss, Swap and path.
+ */
+TEST_F_TIMEOUT(mem, debugfs_vmas_match_smaps, 60)
+{
+	struct smaps_vma *v = calloc(MAX_VMAS, sizeof(*v));
+	char path[192], line[1024];
+	int nv, again, tries, i = 0, k;
+	FILE *f;
+
+	SKIP_IF_UNSET_UP();
+	ASSERT_NE(NULL, v);
+	track_holder(_metadata, self, "vmas", path, sizeof(path));
+	for (tries = 0; tries < 3; tries++) {
+		long long rss_before = 0, rss_after = 0;
+
+		nv = read_smaps(self->holder.pid, v, MAX_VMAS);
+		ASSERT_LT(0, nv);
+		for (k = 0; k < nv; k++)
+			rss_before += v[k].rss_kb;
+		f = fopen(path, "re");
+		ASSERT_NE(NULL, f);
+		i = 0;
+		while (fgets(line, sizeof(line), f)) {
+			char perms[8], flags[256], kind[16], fpath[512];
+			unsigned long long start, end, offset;
+			long long bits;
+			unsigned long inode, rss_kb, swap_kb;
+			unsigned int major, minor;
+			const struct smaps_vma *o;
+
+			if (line[0] == '#')
+				continue;
+			ASSERT_EQ(12, sscanf(line, "%llx %llx %7s %255s %15s %llx %x:%x %lu %lu %lu %511s",
+					     &start, &end, perms, flags, kind, &offset, &major, &minor,
+					     &inode, &rss_kb, &swap_kb, fpath)) {
+				TH_LOG("%s: malformed line '%s'", path, line);
+			}
+			if (i >= nv) {
+				i++;
+				continue;
+			}
+			o = &v[i++];
+			EXPECT_TRUE(start == o->start && end == o->end && !strcmp(perms, o->perms) &&
+				    offset == o->offset && major == o->major && minor == o->minor &&
+				    inode == o->inode) {
+				TH_LOG("vmas line '%s' against smaps %lx-%lx %s %lx %02x:%02x %lu",
+				       line, o->start, o->end, o->perms, o->offset, o->major,
+				       o->minor, o->inode);
+			}
+			EXPECT_TRUE((long long)rss_kb == o->rss_kb && (long long)swap_kb == o->swap_kb) {
+				TH_LOG("%llx: rss %lu swap %lu kB, smaps %lld %lld", start, rss_kb,
+				       swap_kb, o->rss_kb, o->swap_kb);
+			}
+			EXPECT_STREQ(smaps_kind(o), kind) {
+				TH_LOG("%llx (%s): kind %s", start, o->path, kind);
+			}
+			bits = names_to_bits(flags, NAMES(vma_flag_names));
+			EXPECT_LE(0, bits) {
+				TH_LOG("%llx: unknown mnemonic in flags %s", start, flags);
+			}
+			for (k = 0; k < (int)(sizeof(vma_flag_names) / sizeof(vma_flag_names[0])); k++) {
+				char want[8];
+
+				snprintf(want, sizeof(want), " %s ", vma_flag_names[k]);
+				EXPECT_EQ(!!strstr(o->flags, want), bits >= 0 && (bits >> k & 1)) {
+					TH_LOG("%llx: flags %s, smaps VmFlags:%s (%s)", start, flags,
+					       o->flags, vma_flag_names[k]);
+				}
+			}
+			unescape(fpath);
+			if (strcmp(fpath, "-")) {
+				EXPECT_STREQ(o->path, fpath);
+			} else {
+				EXPECT_TRUE(!o->path[0] || !strcmp(o->path, "[heap]") ||
+					    !strcmp(o->path, "[stack]") ||
+					    !strncmp(o->path, "[anon:", 6)) {
+					TH_LOG("%llx: path -, smaps '%s'", start, o->path);
+				}
+			}
+		}
+		fclose(f);
+		again = read_smaps(self->holder.pid, v, MAX_VMAS);
+		for (k = 0; k < again; k++)
+			rss_after += v[k].rss_kb;
+		if (again == nv && rss_after == rss_before)
+			break;
+	}
+	EXPECT_EQ(nv, i);
+	free(v);
 }
 
 /* ---- the walk itself: cursor, cost, arguments ---------------------------- */
@@ -1414,7 +2285,6 @@ FIXTURE(walk)
 	size_t npages;
 	struct mmscope_pt_rec recs[16];
 	struct mmscope_pt_walk w;
-	int unsupported;
 };
 
 #define WALK_PAGES 4
@@ -1427,7 +2297,8 @@ FIXTURE_SETUP(walk)
 	ASSERT_LE(0, self->fd) {
 		TH_LOG("open %s: %s", MMSCOPE_DEV, strerror(-self->fd));
 	}
-	self->unsupported = !mmscope_has_process_memory(self->fd);
+	ASSERT_TRUE(mmscope_has_process_memory(self->fd))
+		TH_LOG("module lacks MMSCOPE_FEATURE_PROCESS_MEMORY");
 	self->npages = WALK_PAGES;
 	self->map = map_anon(WALK_PAGES, PROT_READ | PROT_WRITE, 0);
 	ASSERT_NE(NULL, self->map);
@@ -1444,11 +2315,6 @@ FIXTURE_TEARDOWN(walk)
 	close(self->fd);
 }
 
-#define SKIP_IF_UNSUPPORTED() do { \
-	if (self->unsupported) \
-		SKIP(return, "module lacks MMSCOPE_FEATURE_PROCESS_MEMORY"); \
-} while (0)
-
 #define EXPECT_WALK_ERRNO(err) do { \
 	EXPECT_EQ(-1, ioctl(self->fd, MMSCOPE_IOC_PT_WALK, &self->w)); \
 	EXPECT_EQ(err, errno) { \
@@ -1458,7 +2324,6 @@ FIXTURE_TEARDOWN(walk)
 
 TEST_F(walk, valid_baseline)
 {
-	SKIP_IF_UNSUPPORTED();
 	ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_PT_WALK, &self->w));
 	EXPECT_EQ(WALK_PAGES, self->w.nr_recs);
 	EXPECT_EQ(self->w.end, self->w.walk_end);
@@ -1473,7 +2338,6 @@ TEST_F(walk, larger_rec_size)
 	struct { struct mmscope_pt_rec r; __u64 future; } big[WALK_PAGES];
 	size_t i;
 
-	SKIP_IF_UNSUPPORTED();
 	ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_PT_WALK, &self->w));
 	memset(big, 0xa5, sizeof(big));
 	self->w.rec_size = sizeof(big[0]);
@@ -1490,63 +2354,54 @@ TEST_F(walk, larger_rec_size)
 
 TEST_F(walk, unknown_flag)
 {
-	SKIP_IF_UNSUPPORTED();
 	self->w.flags = MMSCOPE_WALK_FLAGS_ALL << 1;
 	EXPECT_WALK_ERRNO(EINVAL);
 }
 
 TEST_F(walk, unknown_flag_high)
 {
-	SKIP_IF_UNSUPPORTED();
 	self->w.flags = 1U << 31;
 	EXPECT_WALK_ERRNO(EINVAL);
 }
 
 TEST_F(walk, reserved0_nonzero)
 {
-	SKIP_IF_UNSUPPORTED();
 	self->w.__reserved[0] = 1;
 	EXPECT_WALK_ERRNO(EINVAL);
 }
 
 TEST_F(walk, reserved1_nonzero)
 {
-	SKIP_IF_UNSUPPORTED();
 	self->w.__reserved[1] = 1ULL << 63;
 	EXPECT_WALK_ERRNO(EINVAL);
 }
 
 TEST_F(walk, size_below_ver0)
 {
-	SKIP_IF_UNSUPPORTED();
 	self->w.size = MMSCOPE_PT_WALK_SIZE_VER0 - 8;
 	EXPECT_WALK_ERRNO(EINVAL);
 }
 
 TEST_F(walk, rec_size_0)
 {
-	SKIP_IF_UNSUPPORTED();
 	self->w.rec_size = 0;
 	EXPECT_WALK_ERRNO(EINVAL);
 }
 
 TEST_F(walk, rec_size_52)
 {
-	SKIP_IF_UNSUPPORTED();
 	self->w.rec_size = 52;
 	EXPECT_WALK_ERRNO(EINVAL);
 }
 
 TEST_F(walk, rec_size_60)
 {
-	SKIP_IF_UNSUPPORTED();
 	self->w.rec_size = 60;
 	EXPECT_WALK_ERRNO(EINVAL);
 }
 
 TEST_F(walk, rec_size_8192)
 {
-	SKIP_IF_UNSUPPORTED();
 	self->w.rec_size = 8192;
 	self->w.buf_len = 1 << 20;	/* not what fails */
 	EXPECT_WALK_ERRNO(EINVAL);
@@ -1554,63 +2409,54 @@ TEST_F(walk, rec_size_8192)
 
 TEST_F(walk, start_unaligned)
 {
-	SKIP_IF_UNSUPPORTED();
 	self->w.start += 1;
 	EXPECT_WALK_ERRNO(EDOM);
 }
 
 TEST_F(walk, end_unaligned)
 {
-	SKIP_IF_UNSUPPORTED();
 	self->w.end -= 1;
 	EXPECT_WALK_ERRNO(EDOM);
 }
 
 TEST_F(walk, start_equals_end)
 {
-	SKIP_IF_UNSUPPORTED();
 	self->w.end = self->w.start;
 	EXPECT_WALK_ERRNO(ERANGE);
 }
 
 TEST_F(walk, start_above_end)
 {
-	SKIP_IF_UNSUPPORTED();
 	self->w.end = self->w.start - PG;
 	EXPECT_WALK_ERRNO(ERANGE);
 }
 
 TEST_F(walk, end_above_57_bits)
 {
-	SKIP_IF_UNSUPPORTED();
 	self->w.end = (1ULL << 57) + PG;
 	EXPECT_WALK_ERRNO(ERANGE);
 }
 
 TEST_F(walk, end_at_top_of_u64)
 {
-	SKIP_IF_UNSUPPORTED();
 	self->w.end = ~(__u64)(PG - 1);
 	EXPECT_WALK_ERRNO(ERANGE);
 }
 
 TEST_F(walk, buf_len_below_one_record)
 {
-	SKIP_IF_UNSUPPORTED();
 	self->w.buf_len = sizeof(struct mmscope_pt_rec) - 8;
 	EXPECT_WALK_ERRNO(ENOBUFS);
 }
 
 TEST_F(walk, buf_len_zero)
 {
-	SKIP_IF_UNSUPPORTED();
 	self->w.buf_len = 0;
 	EXPECT_WALK_ERRNO(ENOBUFS);
 }
 
 TEST_F(walk, buf_null)
 {
-	SKIP_IF_UNSUPPORTED();
 	self->w.buf = 0;
 	self->w.buf_len = 1 << 20;
 	EXPECT_WALK_ERRNO(EFAULT);
@@ -1618,7 +2464,6 @@ TEST_F(walk, buf_null)
 
 TEST_F(walk, buf_read_only)
 {
-	SKIP_IF_UNSUPPORTED();
 	ASSERT_EQ(0, mprotect(self->map, WALK_PAGES * PG, PROT_READ));
 	self->w.buf = (unsigned long)self->map;
 	self->w.buf_len = PG;
@@ -1638,7 +2483,6 @@ static pid_t reaped_pid(void)
 
 TEST_F(walk, pid_reaped)
 {
-	SKIP_IF_UNSUPPORTED();
 	self->w.pid = reaped_pid();
 	ASSERT_LT(0, self->w.pid);
 	EXPECT_WALK_ERRNO(ESRCH);
@@ -1646,7 +2490,6 @@ TEST_F(walk, pid_reaped)
 
 TEST_F(walk, pid_negative)
 {
-	SKIP_IF_UNSUPPORTED();
 	self->w.pid = -5;
 	EXPECT_WALK_ERRNO(ESRCH);
 }
@@ -1655,7 +2498,6 @@ TEST_F(walk, summary_unknown_flag)
 {
 	struct mmscope_mm_summary s;
 
-	SKIP_IF_UNSUPPORTED();
 	memset(&s, 0, sizeof(s));
 	s.size = sizeof(s);
 	s.flags = 1;
@@ -1667,7 +2509,6 @@ TEST_F(walk, summary_reserved_nonzero)
 {
 	struct mmscope_mm_summary s;
 
-	SKIP_IF_UNSUPPORTED();
 	memset(&s, 0, sizeof(s));
 	s.size = sizeof(s);
 	s.__reserved0 = 1;
@@ -1680,7 +2521,6 @@ TEST_F(walk, summary_vanished_pid)
 	struct mmscope_mm_summary s;
 	pid_t pid;
 
-	SKIP_IF_UNSUPPORTED();
 	pid = reaped_pid();
 	ASSERT_LT(0, pid);
 	EXPECT_EQ(-ESRCH, mmscope_summary(self->fd, pid, &s));
@@ -1690,7 +2530,6 @@ TEST_F(walk, summary_of_self)
 {
 	struct mmscope_mm_summary s;
 
-	SKIP_IF_UNSUPPORTED();
 	ASSERT_EQ(0, mmscope_summary(self->fd, 0, &s));
 	EXPECT_EQ(sizeof(s), s.size);
 	EXPECT_LE(WALK_PAGES * PG, s.rss_anon);
@@ -1776,14 +2615,22 @@ static void check_resume(struct __test_metadata *_metadata, int fd, __u32 flags)
 
 TEST_F(walk, resume_three_records_at_a_time)
 {
-	SKIP_IF_UNSUPPORTED();
 	check_resume(_metadata, self->fd, 0);
 }
 
 TEST_F(walk, resume_three_runs_at_a_time)
 {
-	SKIP_IF_UNSUPPORTED();
 	check_resume(_metadata, self->fd, MMSCOPE_WALK_RUNS);
+}
+
+/* Runs of the mixed region (zero pages, holes, a read-only VMA, a shared
+ * memfd) against its per-leaf records and pagemap. */
+TEST_F(walk, runs_of_mixed_region_agree)
+{
+	char *p = map_mixed(_metadata);
+
+	check_runs(_metadata, self->fd, 0, (unsigned long)p, MIX_PAGES);
+	munmap(p, MIX_PAGES * PG);
 }
 
 static int cmp_ul(const void *a, const void *b)
@@ -1820,7 +2667,6 @@ TEST_F(walk, sparse_64tib_visits_only_populated_tables)
 	int levels = mmscope_oracle_pgtable_levels();
 	char *p;
 
-	SKIP_IF_UNSUPPORTED();
 	ASSERT_NE(NULL, recs);
 	p = mmap(NULL, SPARSE_LEN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
@@ -1862,6 +2708,158 @@ TEST_F(walk, sparse_64tib_visits_only_populated_tables)
 	}
 	munmap(p, SPARSE_LEN);
 	free(recs);
+}
+
+/*
+ * Page-table pages per level, from a construction whose tables are known: a
+ * 2 TiB PROT_NONE reservation holds three chunks of 512 GiB aligned to
+ * 512 GiB, so no other mapping shares their tables below the P4D/PGD level.
+ * Pages touched (offsets from the first chunk):
+ */
+#define GIB		(1UL << 30)
+#define CHUNK		(512 * GIB)	/* what one PUD table maps */
+#define LV_NR		7
+static const unsigned long lv_offset[LV_NR] = {
+	0,				/* chunk 0, GiB 0, first 2 MiB */
+	2 * HPAGE,			/* chunk 0, GiB 0, third 2 MiB */
+	GIB + HPAGE - PG,		/* chunk 0, GiB 1: last page of a PTE table */
+	CHUNK - PG,			/* chunk 0: its last page */
+	2 * CHUNK + 3 * GIB,		/* chunk 2, GiB 3: two pages of one PTE table */
+	2 * CHUNK + 3 * GIB + 2 * PG,
+	2 * CHUNK + 4 * GIB + 5 * HPAGE,	/* chunk 2, GiB 4 */
+};
+/* Tables they need: PTE, PMD, PUD (chunk 1 stays empty). */
+#define LV_PTE		6
+#define LV_PMD		5
+#define LV_PUD		2
+
+/* VmPTE of this process through an open fd: pread, so no malloc moves the heap. */
+static long long vmpte_fd(int fd)
+{
+	char buf[4096], *p;
+	ssize_t len = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (len <= 0)
+		return -1;
+	buf[len] = 0;
+	p = strstr(buf, "\nVmPTE:");
+	return p ? atoll(p + 8) : -1;
+}
+
+/* One PT_WALK call over [start, end): its tables, and records in *nr. */
+static long long walk_tables(int fd, unsigned long start, unsigned long end,
+			     struct mmscope_pt_rec *recs, size_t max, __u64 *nr)
+{
+	struct mmscope_pt_walk w;
+
+	mmscope_walk_init(&w, 0, 0, start, end, recs, max * sizeof(*recs));
+	if (ioctl(fd, MMSCOPE_IOC_PT_WALK, &w) || w.walk_end != end)
+		return -1;
+	*nr = w.nr_recs;
+	return w.tables;
+}
+
+TEST_F(walk, page_tables_per_level_exact)
+{
+	struct mmscope_mm_summary s0, s1;
+	struct mmscope_pt_rec recs[16];
+	struct mmscope_api api;
+	long long vmpte0, vmpte1, p4d;
+	unsigned long base, a;
+	char *res, *high = NULL;
+	int levels, sfd, i;
+	__u64 nr;
+
+	/* khugepaged must not collapse (and so retract) any table meanwhile */
+	ASSERT_EQ(0, prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0));
+	levels = mmscope_oracle_pgtable_levels();
+	ASSERT_TRUE(levels == 4 || levels == 5);
+	memset(&api, 0, sizeof(api));
+	api.size = sizeof(api);
+	ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_GET_API, &api));
+	EXPECT_EQ(levels, api.pgtable_levels);
+	p4d = levels == 5;
+
+	res = mmap(NULL, 4 * CHUNK, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, res);
+	base = ((unsigned long)res + CHUNK - 1) & ~(CHUNK - 1);
+	for (i = 0; i < LV_NR; i++) {
+		ASSERT_EQ(0, mprotect((void *)(base + lv_offset[i]), PG, PROT_READ | PROT_WRITE));
+	}
+	if (levels == 5) {
+		/* A page in another P4D table: only 5-level paging maps above 2^48. */
+		high = mmap((void *)(1UL << 52), PG, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, high);
+		ASSERT_LE(1UL << 48, (unsigned long)high);
+	}
+	sfd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, sfd);
+
+	vmpte0 = vmpte_fd(sfd);
+	ASSERT_EQ(0, mmscope_summary(self->fd, 0, &s0));
+	for (i = 0; i < LV_NR; i++)
+		*(volatile char *)(base + lv_offset[i]) = 1;
+	if (high)
+		*(volatile char *)high = 1;
+	ASSERT_EQ(0, mmscope_summary(self->fd, 0, &s1));
+	vmpte1 = vmpte_fd(sfd);
+	close(sfd);
+	ASSERT_LE(0, vmpte0);
+
+	/* What the touches added, level by level; the high page adds one of each. */
+	EXPECT_EQ(LV_PTE + p4d, s1.pt_tables[0] - s0.pt_tables[0]);
+	EXPECT_EQ(LV_PMD + p4d, s1.pt_tables[1] - s0.pt_tables[1]);
+	EXPECT_EQ(LV_PUD + p4d, s1.pt_tables[2] - s0.pt_tables[2]);
+	EXPECT_EQ(p4d, s1.pt_tables[3] - s0.pt_tables[3]);
+	/* Absolute: user space below 2^48 is one PGD entry, so one P4D table
+	 * under 5-level paging (two with the high page); none under 4-level. */
+	EXPECT_EQ(2 * p4d, s1.pt_tables[3]);
+	EXPECT_EQ(1, s1.pt_tables[4]);
+	EXPECT_EQ(1, s0.pt_tables[4]);
+	/* VmPTE counts PTE, PMD and PUD tables (not P4D: __p4d_alloc() does not). */
+	EXPECT_EQ((LV_PTE + LV_PMD + LV_PUD + 3 * p4d) * 4, vmpte1 - vmpte0) {
+		TH_LOG("VmPTE %lld -> %lld kB; summary PTE %llu -> %llu, PMD %llu -> %llu, "
+		       "PUD %llu -> %llu", vmpte0, vmpte1,
+		       (unsigned long long)s0.pt_tables[0], (unsigned long long)s1.pt_tables[0],
+		       (unsigned long long)s0.pt_tables[1], (unsigned long long)s1.pt_tables[1],
+		       (unsigned long long)s0.pt_tables[2], (unsigned long long)s1.pt_tables[2]);
+	}
+
+	/*
+	 * Range walks: the tables one call visits, all levels (PGD + P4D +
+	 * PUD + PMD + PTE), for ranges whose tables differ level by level.
+	 */
+	EXPECT_EQ(1 + p4d + LV_PUD + LV_PMD + LV_PTE,
+		  walk_tables(self->fd, base, base + 3 * CHUNK, recs, 16, &nr));
+	EXPECT_EQ(LV_NR, nr);
+	for (i = 0; i < (int)nr && i < LV_NR; i++) {
+		EXPECT_EQ(base + lv_offset[i], recs[i].addr);
+	}
+	/* the empty chunk: its PGD (4-level) or P4D (5-level) entry is empty */
+	EXPECT_EQ(1 + p4d, walk_tables(self->fd, base + CHUNK, base + 2 * CHUNK, recs, 16, &nr));
+	EXPECT_EQ(0, nr);
+	/* GiB 0 of chunk 0: one PUD and one PMD table, two PTE tables */
+	EXPECT_EQ(1 + p4d + 1 + 1 + 2, walk_tables(self->fd, base, base + GIB, recs, 16, &nr));
+	EXPECT_EQ(2, nr);
+	/* the 2 MiB of the fourth page: one table per level */
+	a = base + lv_offset[3] + PG - HPAGE;
+	EXPECT_EQ(1 + p4d + 1 + 1 + 1, walk_tables(self->fd, a, a + HPAGE, recs, 16, &nr));
+	EXPECT_EQ(1, nr);
+	/* 2 MiB below it, populated only at the PMD level and above */
+	EXPECT_EQ(1 + p4d + 1 + 1, walk_tables(self->fd, a - HPAGE, a, recs, 16, &nr));
+	EXPECT_EQ(0, nr);
+	/* chunk 2: one PUD table, two PMD tables, two PTE tables, three pages */
+	EXPECT_EQ(1 + p4d + 1 + 2 + 2,
+		  walk_tables(self->fd, base + 2 * CHUNK, base + 3 * CHUNK, recs, 16, &nr));
+	EXPECT_EQ(3, nr);
+	if (high) {
+		EXPECT_EQ(5, walk_tables(self->fd, (unsigned long)high,
+					 (unsigned long)high + PG, recs, 16, &nr));
+		EXPECT_EQ(1, nr);
+		munmap(high, PG);
+	}
+	munmap(res, 4 * CHUNK);
 }
 
 /* ---- targets that exit under the walker ---------------------------------- */
@@ -1944,13 +2942,11 @@ static void race_exit(struct __test_metadata *_metadata, int fd, int summary)
 
 TEST_F(walk, walk_races_target_exit)
 {
-	SKIP_IF_UNSUPPORTED();
 	race_exit(_metadata, self->fd, 0);
 }
 
 TEST_F(walk, summary_races_target_exit)
 {
-	SKIP_IF_UNSUPPORTED();
 	race_exit(_metadata, self->fd, 1);
 }
 
