@@ -82,45 +82,99 @@ static inline void mmscope_dump_file(const char *pid, const char *tid, const cha
 	fclose(f);
 }
 
-/* Where each process of the test's group (pgid @pgrp) is. */
+/*
+ * One thread's /proc stat: state, process group, user and system CPU time
+ * (ticks) and the CPU it last ran on; the command name into @comm.  0, or -1.
+ */
+static inline int mmscope_thread_stat(const char *pid, const char *tid, char *comm,
+				      size_t comm_len, char *state, int *pgrp,
+				      unsigned long *ut, unsigned long *st, int *cpu)
+{
+	char path[96], stat[1024], *rp, *lp, *tok, *save = NULL;
+	int field = 3;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%.20s/task/%.20s/stat", pid, tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (!fgets(stat, sizeof(stat), f))
+		stat[0] = 0;
+	fclose(f);
+	lp = strchr(stat, '(');
+	rp = strrchr(stat, ')');	/* comm may hold spaces */
+	if (!lp || !rp || rp < lp)
+		return -1;
+	snprintf(comm, comm_len, "%.*s", (int)(rp - lp - 1), lp + 1);
+	*cpu = -1;
+	for (tok = strtok_r(rp + 2, " ", &save); tok; tok = strtok_r(NULL, " ", &save), field++) {
+		if (field == 3)
+			*state = tok[0];
+		else if (field == 5)
+			*pgrp = atoi(tok);
+		else if (field == 14)
+			*ut = strtoul(tok, NULL, 10);
+		else if (field == 15)
+			*st = strtoul(tok, NULL, 10);
+		else if (field == 39)
+			*cpu = atoi(tok);
+	}
+	return field > 39 ? 0 : -1;
+}
+
+/*
+ * Where the test's threads (process group @pgrp) are: state, CPU, CPU time,
+ * wait channel, kernel stack; and every other thread of the machine that is
+ * running or in uninterruptible sleep (what may be keeping the test waiting).
+ */
 static inline void mmscope_test_where(int pgrp, const char *what)
 {
-	struct dirent *d;
 	DIR *dir = opendir("/proc");
+	struct dirent *d;
+	int pass;
+	char load[128] = "?\n";
+	FILE *f = fopen("/proc/loadavg", "re");
 
-	printf("# %s: %.0f s of %.0f s; processes of the test (process group %d):\n", what,
-	       mmscope_test_elapsed(), mmscope_test_limit, pgrp);
-	while (dir && (d = readdir(dir))) {
-		char path[64], stat[512], *rp;
-		struct dirent *t;
-		DIR *tasks;
-		int pg = -1;
-		FILE *f;
-
-		if (d->d_name[0] < '1' || d->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%.20s/stat", d->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (!fgets(stat, sizeof(stat), f))
-			stat[0] = 0;
+	if (f) {
+		if (!fgets(load, sizeof(load), f))
+			snprintf(load, sizeof(load), "?\n");
 		fclose(f);
-		rp = strrchr(stat, ')');	/* comm may hold spaces */
-		if (!rp || sscanf(rp + 2, "%*c %*d %d", &pg) != 1 || pg != pgrp)
-			continue;
-		printf("#   pid %s %.*s\n", d->d_name, (int)(rp - stat + 3), stat);
-		snprintf(path, sizeof(path), "/proc/%.20s/task", d->d_name);
-		tasks = opendir(path);
-		while (tasks && (t = readdir(tasks))) {
-			if (t->d_name[0] < '1' || t->d_name[0] > '9')
+	}
+	printf("# %s: %.0f s of %.0f s; the test's threads (process group %d), then the machine's running (R) and blocked (D) ones; load %s",
+	       what, mmscope_test_elapsed(), mmscope_test_limit, pgrp, load);
+	for (pass = 0; pass < 2 && dir; pass++) {
+		rewinddir(dir);
+		while ((d = readdir(dir))) {
+			char path[64], comm[64], state = 0;
+			struct dirent *t;
+			unsigned long ut = 0, st = 0;
+			int pg = -1, cpu;
+			DIR *tasks;
+
+			if (d->d_name[0] < '1' || d->d_name[0] > '9')
 				continue;
-			printf("#    thread %s\n", t->d_name);
-			mmscope_dump_file(d->d_name, t->d_name, "wchan");
-			mmscope_dump_file(d->d_name, t->d_name, "stack");
+			snprintf(path, sizeof(path), "/proc/%.20s/task", d->d_name);
+			tasks = opendir(path);
+			while (tasks && (t = readdir(tasks))) {
+				if (t->d_name[0] < '1' || t->d_name[0] > '9' ||
+				    mmscope_thread_stat(d->d_name, t->d_name, comm, sizeof(comm),
+							&state, &pg, &ut, &st, &cpu))
+					continue;
+				if (pass == 0 && pg == pgrp) {
+					printf("#   %s/%s (%s) %c cpu %d, user %lu sys %lu ticks\n",
+					       d->d_name, t->d_name, comm, state, cpu, ut, st);
+					mmscope_dump_file(d->d_name, t->d_name, "wchan");
+					mmscope_dump_file(d->d_name, t->d_name, "stack");
+				} else if (pass == 1 && pg != pgrp && (state == 'R' || state == 'D')) {
+					printf("#   other %s/%s (%s) %c cpu %d, user %lu sys %lu ticks\n",
+					       d->d_name, t->d_name, comm, state, cpu, ut, st);
+					if (state == 'D')
+						mmscope_dump_file(d->d_name, t->d_name, "stack");
+				}
+			}
+			if (tasks)
+				closedir(tasks);
 		}
-		if (tasks)
-			closedir(tasks);
 	}
 	if (dir)
 		closedir(dir);
