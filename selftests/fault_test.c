@@ -66,19 +66,12 @@ _Static_assert(sizeof(struct mmscope_fault_event) == MMSCOPE_FAULT_EVENT_SIZE, "
 #define DROP_CACHES	"/proc/sys/vm/drop_caches"
 #define TASKS_DIR	MMSCOPE_DEBUGFS "/tasks"
 
-static const char *const origin_names[] = { "user", "kernel" };
-static const char *const access_names[] = { "read", "write", "exec" };
-static const char *const result_names[] = {
-	"minor", "major", "retry", "sigsegv", "sigbus", "oom",
-};
-static const char *const memory_names[] = {
-	"anon", "file", "shmem", "hugetlb", "special", "none",
-};
-static const char *const cause_names[] = {
-	"zero_page", "anon_new", "cow_copy", "wp_reuse", "cache_hit",
-	"cache_miss", "swapin_cache", "swapin_io", "thp_alloc", "thp_fallback",
-	"hugetlb", "numa_hint", "uffd", "migration_wait", "other",
-};
+static const char *const origin_names[] = { MMSCOPE_ORIGIN_NAMES };
+static const char *const access_names[] = { MMSCOPE_ACCESS_NAMES };
+static const char *const result_names[] = { MMSCOPE_RESULT_NAMES };
+static const char *const memory_names[] = { MMSCOPE_MEM_NAMES };
+static const char *const cause_names[] = { MMSCOPE_CAUSE_NAMES };
+_Static_assert(sizeof(cause_names) / sizeof(cause_names[0]) == MMSCOPE_NR_CAUSES, "causes");
 
 enum { AX_ORIGIN, AX_ACCESS, AX_RESULT, AX_MEMORY, AX_CAUSE, AX_NR };
 static const char *const axis_names[AX_NR] = { "origin", "access", "result", "memory", "cause" };

@@ -536,19 +536,16 @@ static const struct file_operations task_pagetable_fops = {
 
 /* ---- tasks/PID/faults ---- */
 
-static const char *const origin_names[] = { "user", "kernel" };
-static const char *const access_names[] = { "read", "write", "exec" };
-static const char *const result_names[] = {
-	"minor", "major", "retry", "sigsegv", "sigbus", "oom",
-};
-static const char *const memory_names[] = {
-	"anon", "file", "shmem", "hugetlb", "special", "none",
-};
-static const char *const cause_names[] = {
-	"zero_page", "anon_new", "cow_copy", "wp_reuse", "cache_hit",
-	"cache_miss", "swapin_cache", "swapin_io", "thp_alloc", "thp_fallback",
-	"hugetlb", "numa_hint", "uffd", "migration_wait", "other",
-};
+static const char *const origin_names[] = { MMSCOPE_ORIGIN_NAMES };
+static const char *const access_names[] = { MMSCOPE_ACCESS_NAMES };
+static const char *const result_names[] = { MMSCOPE_RESULT_NAMES };
+static const char *const memory_names[] = { MMSCOPE_MEM_NAMES };
+static const char *const cause_names[] = { MMSCOPE_CAUSE_NAMES };
+static_assert(ARRAY_SIZE(origin_names) == MMSCOPE_NR_ORIGINS);
+static_assert(ARRAY_SIZE(access_names) == MMSCOPE_NR_ACCESSES);
+static_assert(ARRAY_SIZE(result_names) == MMSCOPE_NR_RESULTS);
+static_assert(ARRAY_SIZE(memory_names) == MMSCOPE_NR_MEMS);
+static_assert(ARRAY_SIZE(cause_names) == MMSCOPE_NR_CAUSES);
 
 static void faults_axis(struct seq_file *m, const char *axis,
 			const char *const *names, const u64 *counts, int nr)

@@ -294,6 +294,20 @@ enum mmscope_fault_cause {
 };
 
 /*
+ * The class names, in enum order: what the debugfs "faults" file prints
+ * ("AXIS CLASS COUNT" lines) and what tools should show.  One list for the
+ * module, the tests and tools: { MMSCOPE_CAUSE_NAMES } makes an array.
+ */
+#define MMSCOPE_ORIGIN_NAMES	"user", "kernel"
+#define MMSCOPE_ACCESS_NAMES	"read", "write", "exec"
+#define MMSCOPE_RESULT_NAMES	"minor", "major", "retry", "sigsegv", "sigbus", "oom"
+#define MMSCOPE_MEM_NAMES	"anon", "file", "shmem", "hugetlb", "special", "none"
+#define MMSCOPE_CAUSE_NAMES	"zero_page", "anon_new", "cow_copy", "wp_reuse", "cache_hit", \
+				"cache_miss", "swapin_cache", "swapin_io", "thp_alloc", \
+				"thp_fallback", "hugetlb", "numa_hint", "uffd", \
+				"migration_wait", "other"
+
+/*
  * MMSCOPE_IOC_TRACK: start (or with MMSCOPE_TRACK_REMOVE stop) tracking a
  * process; the same table as debugfs "track".  Errors: -EINVAL unknown
  * flags/reserved, -ESRCH no such process, -EEXIST already tracked,
