@@ -117,6 +117,81 @@ static inline int mmscope_proc_stat(pid_t pid, char *state, unsigned long *minfl
 	return 0;
 }
 
+/* ---- FAULT_STATS: what every answer must satisfy ------------------------ */
+
+#define MMSCOPE_ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Check one FAULT_STATS answer (abi.md).  Always: slots past each enum's
+ * MMSCOPE_NR_* are 0; at most MMSCOPE_FAULT_TOP_VMAS VMAs, each a range
+ * with faults whose causes add up to them, most faults first.  When
+ * @frozen (the process exited or does not fault): every axis adds up to
+ * total, and the VMAs with other_vmas add up to the faults that had a VMA.
+ * Otherwise the counters move while they are read: *@skew gets the largest
+ * difference between an axis and total.  0, or -1 with the reason in @why.
+ */
+static inline int mmscope_fault_stats_check(const struct mmscope_fault_stats *s, int frozen,
+					    __u64 *skew, char *why, size_t len)
+{
+	const struct { const char *name; const __u64 *v; unsigned int used, room; } ax[] = {
+		{ "origin", s->origin, MMSCOPE_NR_ORIGINS, MMSCOPE_ARRAY_LEN(s->origin) },
+		{ "access", s->access, MMSCOPE_NR_ACCESSES, MMSCOPE_ARRAY_LEN(s->access) },
+		{ "result", s->result, MMSCOPE_NR_RESULTS, MMSCOPE_ARRAY_LEN(s->result) },
+		{ "memory", s->memory, MMSCOPE_NR_MEMS, MMSCOPE_ARRAY_LEN(s->memory) },
+		{ "cause", s->cause, MMSCOPE_NR_CAUSES, MMSCOPE_ARRAY_LEN(s->cause) },
+	};
+	__u64 sum, vsum = 0;
+	unsigned int a, i, j;
+
+	*skew = 0;
+	for (a = 0; a < MMSCOPE_ARRAY_LEN(ax); a++) {
+		for (i = 0, sum = 0; i < ax[a].room; i++) {
+			if (i >= ax[a].used && ax[a].v[i]) {
+				snprintf(why, len, "%s[%u], past MMSCOPE_NR_*, is %llu", ax[a].name,
+					 i, (unsigned long long)ax[a].v[i]);
+				return -1;
+			}
+			sum += ax[a].v[i];
+		}
+		if (sum != s->total && frozen) {
+			snprintf(why, len, "%s adds up to %llu, total %llu", ax[a].name,
+				 (unsigned long long)sum, (unsigned long long)s->total);
+			return -1;
+		}
+		if (sum > s->total && sum - s->total > *skew)
+			*skew = sum - s->total;
+		if (sum < s->total && s->total - sum > *skew)
+			*skew = s->total - sum;
+	}
+	if (s->nr_vmas > MMSCOPE_FAULT_TOP_VMAS) {
+		snprintf(why, len, "nr_vmas %u", s->nr_vmas);
+		return -1;
+	}
+	for (i = 0; i < s->nr_vmas; i++) {
+		const struct mmscope_fault_vma *v = &s->vmas[i];
+
+		for (j = 0, sum = 0; j < MMSCOPE_ARRAY_LEN(v->cause); j++)
+			sum += v->cause[j];
+		if (sum != v->faults || !v->faults || v->start >= v->end ||
+		    (i && v->faults > s->vmas[i - 1].faults)) {
+			snprintf(why, len, "vma %u [%#llx, %#llx) faults %llu, causes %llu, previous %llu",
+				 i, (unsigned long long)v->start, (unsigned long long)v->end,
+				 (unsigned long long)v->faults, (unsigned long long)sum,
+				 i ? (unsigned long long)s->vmas[i - 1].faults : 0ULL);
+			return -1;
+		}
+		vsum += v->faults;
+	}
+	if (frozen && vsum + s->other_vmas != s->total - s->memory[MMSCOPE_MEM_NONE]) {
+		snprintf(why, len, "vmas %llu + other_vmas %llu != total %llu - no-VMA %llu",
+			 (unsigned long long)vsum, (unsigned long long)s->other_vmas,
+			 (unsigned long long)s->total,
+			 (unsigned long long)s->memory[MMSCOPE_MEM_NONE]);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- physical-memory snapshots ----------------------------------------- */
 
 /*

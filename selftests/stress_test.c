@@ -703,79 +703,26 @@ FIXTURE_TEARDOWN(stress)
 /* ---- fault statistics: what every snapshot must satisfy ------------------- */
 
 /*
- * Check one FAULT_STATS answer.  Always: unused enum slots are 0, the
- * listed VMAs' causes add up to their faults, most faults first.  For an
- * exited process (its counters are frozen): every axis adds up to total, and
- * the VMAs with other_vmas add up to the faults that had a VMA.  For a live
- * one the counters move while they are read, so a difference is only
- * counted in *@skewed and *@max_skew.  Returns 0, or -1 after noting a
- * failure.
+ * Check one FAULT_STATS answer (mmscope_fault_stats_check()); for an exited
+ * process its counters are frozen.  For a live one an axis that does not
+ * add up is only counted in *@skewed and *@max_skew.  Returns 0, or -1
+ * after noting a failure.
  */
 static int check_fault_stats(const struct mmscope_fault_stats *s, const char *who,
 			     long *skewed, long *max_skew)
 {
-	const __u64 *ax[5] = { s->origin, s->access, s->result, s->memory, s->cause };
-	static const int used[5] = {
-		MMSCOPE_NR_ORIGINS, MMSCOPE_NR_ACCESSES, MMSCOPE_NR_RESULTS,
-		MMSCOPE_NR_MEMS, MMSCOPE_NR_CAUSES,
-	};
-	static const int room[5] = { 4, 4, 8, 8, 16 };
-	int exited = s->flags & MMSCOPE_FAULT_EXITED, a, i, j;
-	__u64 sum, skew = 0, vsum = 0;
+	int exited = s->flags & MMSCOPE_FAULT_EXITED;
+	char why[256];
+	__u64 skew;
 
-	for (a = 0; a < 5; a++) {
-		sum = 0;
-		for (i = 0; i < room[a]; i++) {
-			if (i >= used[a] && ax[a][i]) {
-				note_fail("%s: unused slot %d of axis %d is %llu", who, i, a,
-					  (unsigned long long)ax[a][i]);
-				return -1;
-			}
-			sum += ax[a][i];
-		}
-		if (sum != s->total) {
-			__u64 d = sum > s->total ? sum - s->total : s->total - sum;
-
-			if (exited) {
-				note_fail("%s (exited): axis %d adds up to %llu, total %llu", who, a,
-					  (unsigned long long)sum, (unsigned long long)s->total);
-				return -1;
-			}
-			if (d > skew)
-				skew = d;
-		}
+	if (mmscope_fault_stats_check(s, exited, &skew, why, sizeof(why))) {
+		note_fail("%s%s: %s", who, exited ? " (exited)" : "", why);
+		return -1;
 	}
 	if (skew) {
 		__atomic_add_fetch(skewed, 1, __ATOMIC_RELAXED);
 		if ((long)skew > *max_skew)
 			*max_skew = skew;
-	}
-	if (s->nr_vmas > MMSCOPE_FAULT_TOP_VMAS) {
-		note_fail("%s: nr_vmas %u", who, s->nr_vmas);
-		return -1;
-	}
-	for (i = 0; i < (int)s->nr_vmas; i++) {
-		const struct mmscope_fault_vma *v = &s->vmas[i];
-
-		sum = 0;
-		for (j = 0; j < 16; j++)
-			sum += v->cause[j];
-		if (sum != v->faults || v->start >= v->end ||
-		    (i && v->faults > s->vmas[i - 1].faults)) {
-			note_fail("%s: vma %d [%#llx, %#llx) faults %llu, causes %llu, previous %llu",
-				  who, i, (unsigned long long)v->start, (unsigned long long)v->end,
-				  (unsigned long long)v->faults, (unsigned long long)sum,
-				  i ? (unsigned long long)s->vmas[i - 1].faults : 0ULL);
-			return -1;
-		}
-		vsum += v->faults;
-	}
-	if (exited && vsum + s->other_vmas != s->total - s->memory[MMSCOPE_MEM_NONE]) {
-		note_fail("%s (exited): vmas %llu + other_vmas %llu != total %llu - no-VMA %llu",
-			  who, (unsigned long long)vsum, (unsigned long long)s->other_vmas,
-			  (unsigned long long)s->total,
-			  (unsigned long long)s->memory[MMSCOPE_MEM_NONE]);
-		return -1;
 	}
 	return 0;
 }
