@@ -123,6 +123,28 @@ static inline int mmscope_thread_stat(const char *pid, const char *tid, char *co
 }
 
 /*
+ * A thread that runs in the kernel has no stack in /proc: sample it with
+ * bpftrace (a few seconds of kernel stacks, the most frequent first).
+ */
+static inline void mmscope_profile_thread(const char *tid)
+{
+	char cmd[512], line[512];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd),
+		 "timeout -k 5 60 bpftrace -e 'profile:hz:97 /tid == %.20s/ { @[kstack(14)] = count(); } "
+		 "interval:s:5 { exit(); }' 2>&1", tid);
+	p = popen(cmd, "r");
+	if (!p)
+		return;
+	printf("#     kernel stacks of %s over 5 s (bpftrace):\n", tid);
+	while (fgets(line, sizeof(line), p))
+		if (strcmp(line, "\n"))
+			printf("#       %s%s", line, strchr(line, '\n') ? "" : "\n");
+	pclose(p);
+}
+
+/*
  * Where the test's threads (process group @pgrp) are: state, CPU, CPU time,
  * wait channel, kernel stack; and every other thread of the machine that is
  * running or in uninterruptible sleep (what may be keeping the test waiting).
@@ -131,7 +153,7 @@ static inline void mmscope_test_where(int pgrp, const char *what)
 {
 	DIR *dir = opendir("/proc");
 	struct dirent *d;
-	int pass;
+	int pass, profiled = 0;
 	char load[128] = "?\n";
 	FILE *f = fopen("/proc/loadavg", "re");
 
@@ -165,6 +187,8 @@ static inline void mmscope_test_where(int pgrp, const char *what)
 					       d->d_name, t->d_name, comm, state, cpu, ut, st);
 					mmscope_dump_file(d->d_name, t->d_name, "wchan");
 					mmscope_dump_file(d->d_name, t->d_name, "stack");
+					if (state == 'R' && st > ut && !profiled++)
+						mmscope_profile_thread(t->d_name);
 				} else if (pass == 1 && pg != pgrp && (state == 'R' || state == 'D')) {
 					printf("#   other %s/%s (%s) %c cpu %d, user %lu sys %lu ticks\n",
 					       d->d_name, t->d_name, comm, state, cpu, ut, st);
