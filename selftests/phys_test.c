@@ -1165,14 +1165,10 @@ struct cg_child {
 
 static void cg_child_work(void)
 {
+	unsigned long node0 = 1;
 	char buf[4096], *p, *raw, *one;
-	cpu_set_t cpus;
 	int fd, i;
 
-	/* one CPU: its LRU batches are the ones mlock() drains below */
-	CPU_ZERO(&cpus);
-	CPU_SET(sched_getcpu(), &cpus);
-	sched_setaffinity(0, sizeof(cpus), &cpus);
 	if (!populate(FLAGS_ANON * 4096UL, 0))
 		_exit(1);
 	fd = memfd_create("mmscope-phys", MFD_CLOEXEC);
@@ -1194,8 +1190,17 @@ static void cg_child_work(void)
 	one = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED || one == MAP_FAILED || mlock(p, FLAGS_MLOCK * 4096UL))
 		_exit(1);
-	/* do_mlock() starts with lru_add_drain(): this CPU's batches land */
 	if (mlock(one, 4096))
+		_exit(1);
+	/*
+	 * Every CPU's LRU batches land: migrate_pages() from node 0 to node 0
+	 * moves nothing but starts with lru_cache_disable(), which drains them
+	 * all.  (Pinning the child to one CPU and letting mlock() drain that
+	 * CPU's batches also works, but a pinned child was seen to run for
+	 * minutes in the kernel on 6.1 under TCG with its CPU's per-CPU
+	 * workers starved.)
+	 */
+	if (syscall(SYS_migrate_pages, 0, 8 * sizeof(node0), &node0, &node0) < 0)
 		_exit(1);
 }
 
@@ -1435,7 +1440,13 @@ static int flags_cmp(struct __test_metadata *_metadata, int report,
  * /proc/kpageflags and /proc/kpagecgroup over every PFN: exact within the
  * bracket of two scans (PHYS_TRIES brackets, for a late LRU batch).
  */
-TEST_F(phys, lru_flags_match_kpageflags)
+/*
+ * 400 s, not 120: on 6.1 under TCG one stretch of 70-310 s in which a
+ * process faulting anonymous pages runs in the kernel at 100% has been seen
+ * once per boot at this point of the suite (Documentation/testing.md, "Open
+ * problems"); the slow dumps profile it when it comes.
+ */
+TEST_F_TIMEOUT(phys, lru_flags_match_kpageflags, 400)
 {
 	struct mmscope_lru_rec *r, m;
 	struct kp_lru a, b;
@@ -1578,7 +1589,7 @@ static void busy_log(struct __test_metadata *_metadata, const char *step, double
 	TH_LOG("%s took %.2f s; meanwhile:%s", step, secs, len ? buf : " nothing counted");
 }
 
-TEST_F(phys, lru_anon_delta)
+TEST_F_TIMEOUT(phys, lru_anon_delta, 400)	/* see lru_flags_match_kpageflags */
 {
 	const size_t bytes = 32UL << 20;
 	long long dm, lo, hi, e0[NR_BUSY], e1[NR_BUSY];
