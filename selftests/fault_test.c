@@ -594,6 +594,18 @@ static char *map_aligned(size_t len, size_t align)
 	return (char *)a;
 }
 
+/* @n 2 MiB-aligned huge-page-sized pieces, MADV_HUGEPAGE; NULL on failure. */
+static char *map_thp(size_t n)
+{
+	char *p = map_aligned(n * HPAGE, HPAGE);
+
+	if (p && madvise(p, n * HPAGE, MADV_HUGEPAGE)) {
+		munmap(p, n * HPAGE);
+		return NULL;
+	}
+	return p;
+}
+
 static void __attribute__((noinline)) touch_read(const char *p, size_t n, size_t stride)
 {
 	size_t i;
@@ -679,6 +691,30 @@ static long resident(const void *p, size_t npages)
 	return r;
 }
 
+/*
+ * A child that shares this process's memory (fork) and holds it until the
+ * write end *@hold is closed.  Its pid, or -1.
+ */
+static pid_t fork_sharer(int *hold)
+{
+	int pipefd[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(pipefd[1]);
+		while (read(pipefd[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(pipefd[0]);
+	*hold = pipefd[1];
+	return pid;
+}
+
 /* ---- anonymous memory -------------------------------------------------------- */
 
 TEST_F(fault, zero_page_read)
@@ -731,28 +767,20 @@ TEST_F(fault, anon_first_write)
 /* The parent writes while a child still maps the pages: copies. */
 TEST_F(fault, fork_cow_copy)
 {
-	int pipefd[2];
-	char *p, c;
+	char *p;
+	int hold;
 
 	SKIP_IF_UNSET_UP();
 	p = map_anon(N);
 	ASSERT_NE(NULL, p);
 	touch_write(p, N, PG);
-	ASSERT_EQ(0, pipe2(pipefd, O_CLOEXEC));
-	self->child = fork();
+	self->child = fork_sharer(&hold);
 	ASSERT_LE(0, self->child);
-	if (self->child == 0) {
-		close(pipefd[1]);
-		while (read(pipefd[0], &c, 1) < 0 && errno == EINTR)
-			;
-		_exit(0);
-	}
-	close(pipefd[0]);
 	warm();
 	begin(self);
 	touch_write(p, N, PG);
 	end(self);
-	close(pipefd[1]);
+	close(hold);
 	waitpid(self->child, NULL, 0);
 	self->child = 0;
 	expect_faults(_metadata, "fork, parent writes",
@@ -1085,9 +1113,8 @@ TEST_F_TIMEOUT(fault, thp_alloc, 60)
 			SKIP(return, "THP is off and cannot be turned on");
 		snprintf(self->thp, sizeof(self->thp), "%s", mode);
 	}
-	p = map_aligned(N_THP * HPAGE, HPAGE);
+	p = map_thp(N_THP);
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, madvise(p, N_THP * HPAGE, MADV_HUGEPAGE));
 	alloc0 = vmstat("thp_fault_alloc");
 	fb0 = vmstat("thp_fault_fallback");
 	begin(self);
@@ -1119,9 +1146,8 @@ TEST_F(fault, thp_fallback)
 	if (access(THP_ENABLED, F_OK))
 		SKIP(return, "no THP (%s)", THP_ENABLED);
 	ASSERT_EQ(0, mmscope_knob_set(THP_ENABLED, "never", self->thp, sizeof(self->thp)));
-	p = map_aligned(N * HPAGE, HPAGE);
+	p = map_thp(N);
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, madvise(p, N * HPAGE, MADV_HUGEPAGE));
 	alloc0 = vmstat("thp_fault_alloc");
 	begin(self);
 	touch_write(p, N, HPAGE);
@@ -1208,9 +1234,8 @@ TEST_F(fault, thp_zero_page_read)
 	SKIP_IF_UNSET_UP();
 	ASSERT_EQ(0, thp_madvise_on(self)) TH_LOG("THP cannot be made available");
 	ASSERT_EQ(0, mmscope_knob_set(USE_ZERO_PAGE, "1", self->zp, sizeof(self->zp)));
-	p = map_aligned(N_THP * HPAGE, HPAGE);
+	p = map_thp(N_THP);
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, madvise(p, N_THP * HPAGE, MADV_HUGEPAGE));
 	zp0 = vmstat("thp_zero_page_alloc");
 	alloc0 = vmstat("thp_fault_alloc");
 	begin(self);
@@ -1263,9 +1288,8 @@ TEST_F(fault, thp_fallback_charge)
 
 	SKIP_IF_UNSET_UP();
 	ASSERT_EQ(0, thp_madvise_on(self)) TH_LOG("THP cannot be made available");
-	p = map_aligned(N_CHARGE * HPAGE, HPAGE);
+	p = map_thp(N_CHARGE);
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, madvise(p, N_CHARGE * HPAGE, MADV_HUGEPAGE));
 	ASSERT_EQ(0, cg_make(self, "charge", "1048576")) TH_LOG("%s", self->skip);
 	ret = cg_enter_self(self);
 	ASSERT_EQ(0, ret) TH_LOG("cannot move into %s: %s", self->cg, strerror(-ret));
@@ -1316,9 +1340,8 @@ static char *thp_written(struct __test_metadata *_metadata, FIXTURE_DATA(fault) 
 	char *p;
 
 	ASSERT_EQ(0, thp_madvise_on(self)) TH_LOG("THP cannot be made available");
-	p = map_aligned(N_TCOW * HPAGE, HPAGE);
+	p = map_thp(N_TCOW);
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, madvise(p, N_TCOW * HPAGE, MADV_HUGEPAGE));
 	alloc0 = vmstat("thp_fault_alloc");
 	touch_write(p, N_TCOW, HPAGE);
 	alloc1 = vmstat("thp_fault_alloc");
@@ -1350,21 +1373,13 @@ TEST_F(fault, thp_cow_copy_splits_pmd)
 {
 	__u64 pfns[N_TCOW], pfn;
 	long split0, split1, i;
-	int pipefd[2];
-	char *p, c;
+	char *p;
+	int hold;
 
 	SKIP_IF_UNSET_UP();
 	p = thp_written(_metadata, self, pfns);
-	ASSERT_EQ(0, pipe2(pipefd, O_CLOEXEC));
-	self->child = fork();
+	self->child = fork_sharer(&hold);
 	ASSERT_LE(0, self->child);
-	if (self->child == 0) {
-		close(pipefd[1]);
-		while (read(pipefd[0], &c, 1) < 0 && errno == EINTR)
-			;
-		_exit(0);
-	}
-	close(pipefd[0]);
 	warm();
 	split0 = vmstat("thp_split_pmd");
 	begin(self);
@@ -1378,7 +1393,7 @@ TEST_F(fault, thp_cow_copy_splits_pmd)
 		EXPECT_EQ(pfns[i] + 1, pfn_of(p + i * HPAGE + (TCOW_OFF + 1) * PG))
 			TH_LOG("range %ld: the next page left the THP", i);
 	}
-	close(pipefd[1]);
+	close(hold);
 	waitpid(self->child, NULL, 0);
 	self->child = 0;
 	TH_LOG("vmstat thp_split_pmd +%ld", split1 - split0);
