@@ -1441,7 +1441,7 @@ static int flags_cmp(struct __test_metadata *_metadata, int report,
  * bracket of two scans (PHYS_TRIES brackets, for a late LRU batch).
  */
 /*
- * 400 s, not 120: on 6.1 under TCG one stretch of 70-310 s in which a
+ * 400 s, not 120: on 6.1 under TCG one stretch of 30-310 s in which a
  * process faulting anonymous pages runs in the kernel at 100% has been seen
  * once per boot at this point of the suite (Documentation/testing.md, "Open
  * problems"); the slow dumps profile it when it comes.
