@@ -1513,13 +1513,19 @@ static void segv_handler(int sig)
 	siglongjmp(segv_env, 1);
 }
 
-static void __attribute__((noinline)) touch_prot_none(const char *p, size_t n)
+/* Read @n pages, each a fault that raises a signal whose handler jumps to @env. */
+static void __attribute__((noinline)) touch_trapping(const char *p, size_t n, sigjmp_buf env)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!sigsetjmp(segv_env, 1))
+		if (!sigsetjmp(env, 1))
 			(void)*(volatile const char *)(p + i * PG);
+}
+
+static void touch_prot_none(const char *p, size_t n)
+{
+	touch_trapping(p, n, segv_env);
 }
 
 /* Access errors: SIGSEGV raised before handle_mm_fault(), counted from the signal. */
@@ -1565,14 +1571,6 @@ static void bus_handler(int sig, siginfo_t *si, void *uc)
 	siglongjmp(bus_env, 1);
 }
 
-static void __attribute__((noinline)) touch_bus(const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!sigsetjmp(bus_env, 1))
-			(void)*(volatile const char *)(p + i * PG);
-}
 
 /*
  * @p maps @fd (N + 2 pages); the file is cut to one page, the last page
@@ -1588,11 +1586,11 @@ static void expect_sigbus(struct __test_metadata *_metadata, FIXTURE_DATA(fault)
 	ASSERT_EQ(0, ftruncate(fd, PG));
 	bus_lo = (unsigned long)p + PG;
 	bus_hi = bus_lo + N * PG;
-	touch_bus(p + (N + 1) * PG, 1);		/* warm-up, outside the region */
+	touch_trapping(p + (N + 1) * PG, 1, bus_env);		/* warm-up, outside the region */
 	EXPECT_EQ(1, bus_out);
 	bus_in = bus_out = 0;
 	begin(self);
-	touch_bus(p + PG, N);
+	touch_trapping(p + PG, N, bus_env);
 	end(self);
 	sigaction(SIGBUS, &old, NULL);
 	expect_faults(_metadata, what,
