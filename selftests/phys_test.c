@@ -257,8 +257,14 @@ static int read_pagetypeinfo(int node, const char *zone, struct pti *t)
 	while (fgets(line, sizeof(line), f)) {
 		char *p;
 
+		/* each node has both sections, in this order */
+		if (!strncmp(line, "Free pages count per migrate type", 33)) {
+			blocks_section = 0;
+			continue;
+		}
 		if (!strncmp(line, "Number of blocks type", 21)) {
 			blocks_section = 1;
+			nhdr = 0;
 			p = line + 21;
 			while (nhdr < MMSCOPE_MT_NR && sscanf(p, "%31s%n", hdr[nhdr], &off) == 1) {
 				nhdr++;
@@ -1592,29 +1598,40 @@ static void busy_log(struct __test_metadata *_metadata, const char *step, double
 TEST_F_TIMEOUT(phys, lru_anon_delta, 400)	/* see lru_flags_match_kpageflags */
 {
 	const size_t bytes = 32UL << 20;
-	long long dm, lo, hi, e0[NR_BUSY], e1[NR_BUSY];
+	long long dm = 0, lo = 0, hi = 0, e0[NR_BUSY], e1[NR_BUSY];
 	struct lru_tri t0, t1;
 	double s0, s1, s2, s3;
+	int t, in = 0, arrived = 0;
 	char *p;
 
-	s0 = mmscope_now();
-	ASSERT_EQ(0, lru_triple(self->fd, &t0));
-	busy_read(e0);
-	s1 = mmscope_now();
-	p = populate(bytes, 0);
-	ASSERT_NE(NULL, p);
-	s2 = mmscope_now();
-	busy_read(e1);
-	busy_log(_metadata, "populate", s2 - s1, e0, e1);
-	ASSERT_EQ(0, lru_triple(self->fd, &t1));
-	s3 = mmscope_now();
-	EXPECT_TRUE(lru_delta_ok(&t0, &t1, LRU_ANON, &dm, &lo, &hi))
-		TH_LOG("anon LRU delta: module %lld, vmstat %lld..%lld", dm, lo, hi);
-	/* the pages we made arrived */
-	EXPECT_LE((long long)(bytes / 4096) * 9 / 10, dm);
-	TH_LOG("anon LRU +%lld pages (vmstat %lld..%lld); seconds: triple %.2f, populate %.2f, triple %.2f",
-	       dm, lo, hi, s1 - s0, s2 - s1, s3 - s2);
-	munmap(p, bytes);
+	/*
+	 * The anon lists also shrink by what other processes free meanwhile
+	 * (a test's exiting helpers): a populate that does not show is
+	 * measured again, with fresh pages, up to PHYS_TRIES times.
+	 */
+	for (t = 0; t < PHYS_TRIES; t++) {
+		s0 = mmscope_now();
+		ASSERT_EQ(0, lru_triple(self->fd, &t0));
+		busy_read(e0);
+		s1 = mmscope_now();
+		p = populate(bytes, 0);
+		ASSERT_NE(NULL, p);
+		s2 = mmscope_now();
+		busy_read(e1);
+		busy_log(_metadata, "populate", s2 - s1, e0, e1);
+		ASSERT_EQ(0, lru_triple(self->fd, &t1));
+		s3 = mmscope_now();
+		in = lru_delta_ok(&t0, &t1, LRU_ANON, &dm, &lo, &hi);
+		/* the pages we made arrived */
+		arrived = (long long)(bytes / 4096) * 9 / 10 <= dm;
+		TH_LOG("anon LRU +%lld pages (vmstat %lld..%lld); seconds: triple %.2f, populate %.2f, triple %.2f; attempt %d",
+		       dm, lo, hi, s1 - s0, s2 - s1, s3 - s2, t + 1);
+		munmap(p, bytes);
+		if (in && arrived)
+			break;
+	}
+	EXPECT_TRUE(in) TH_LOG("anon LRU delta: module %lld, vmstat %lld..%lld", dm, lo, hi);
+	EXPECT_TRUE(arrived) TH_LOG("of %zu pages made, the anon lists grew by %lld", bytes / 4096, dm);
 }
 
 #define CG_DIR	CG_ROOT "/mmscope_phys_test"
