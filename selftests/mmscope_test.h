@@ -85,16 +85,18 @@ static inline int mmscope_has_header(const char *buf, const char *name)
 static inline ssize_t mmscope_slurp_file(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t got;
+	ssize_t got = 0, n = 0;
 
 	if (fd < 0)
 		return -errno;
-	got = read(fd, buf, len - 1);
+	/* a /proc file longer than one read comes in pieces */
+	while ((size_t)n < len - 1 && (got = read(fd, buf + n, len - 1 - n)) > 0)
+		n += got;
 	close(fd);
-	if (got < 0)
+	if (n == 0 && got < 0)
 		return -EIO;
-	buf[got] = 0;
-	return got;
+	buf[n] = 0;
+	return n;
 }
 
 /*
