@@ -59,8 +59,7 @@ static inline void mmscope_test_begin(int timeout)
 	setitimer(ITIMER_REAL, &q, NULL);
 }
 
-static inline void mmscope_test_end(const char *fixture, const char *name, int timeout,
-				    int timed_out)
+static inline void mmscope_test_end(const char *fixture, const char *name, int timed_out)
 {
 	printf("# mmscope-time: %s.%s %.1f %.0f%s\n", fixture, name, mmscope_test_elapsed(),
 	       mmscope_test_limit, timed_out ? " timeout" : "");
@@ -80,6 +79,34 @@ static inline void mmscope_dump_file(const char *pid, const char *tid, const cha
 	while (fgets(line, sizeof(line), f))
 		printf("#     %s: %s%s", file, line, strchr(line, '\n') ? "" : "\n");
 	fclose(f);
+}
+
+/*
+ * Whether a thread still schedules and makes progress: its context switches
+ * (from status) and its minor faults so far (stat field 10).
+ */
+static inline void mmscope_dump_switches(const char *pid, const char *tid)
+{
+	char path[96], line[1024], *rp;
+	unsigned long vol = 0, nonvol = 0, minflt = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%.20s/task/%.20s/status", pid, tid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		sscanf(line, "voluntary_ctxt_switches: %lu", &vol);
+		sscanf(line, "nonvoluntary_ctxt_switches: %lu", &nonvol);
+	}
+	if (f)
+		fclose(f);
+	snprintf(path, sizeof(path), "/proc/%.20s/task/%.20s/stat", pid, tid);
+	f = fopen(path, "re");
+	if (f && fgets(line, sizeof(line), f) && (rp = strrchr(line, ')')))
+		sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %lu", &minflt);
+	if (f)
+		fclose(f);
+	printf("#     switches: %lu voluntary, %lu involuntary; minor faults %lu\n",
+	       vol, nonvol, minflt);
 }
 
 /*
@@ -145,6 +172,65 @@ static inline void mmscope_profile_thread(const char *tid)
 }
 
 /*
+ * What each CPU is doing besides tasks: interrupts since boot per CPU (the
+ * local timer apart) and the busiest softirqs.  Two dumps a quarter of the
+ * limit apart show a storm; a task starved on a CPU that only serves
+ * interrupts looks like one at 100% system time.
+ */
+static inline void mmscope_dump_irqs(void)
+{
+	static const char *const want[] = { "LOC:", "RES:", "CAL:", "TLB:", "TIMER:",
+					    "HRTIMER:", "RCU:", "SCHED:", "NET_RX:" };
+	const char *files[] = { "/proc/interrupts", "/proc/softirqs" };
+	char line[1024], up[64] = "?";
+	unsigned long long tot[8] = {};
+	unsigned int i, j, k;
+	FILE *f = fopen("/proc/uptime", "re");
+
+	if (f) {
+		if (!fgets(up, sizeof(up), f))
+			snprintf(up, sizeof(up), "?");
+		up[strcspn(up, " \n")] = 0;
+		fclose(f);
+	}
+	printf("#   uptime %s s; interrupts and softirqs per CPU since boot:\n", up);
+	for (i = 0; i < 2; i++) {
+		f = fopen(files[i], "re");
+		while (f && fgets(line, sizeof(line), f)) {
+			char *w = line, *end;
+
+			while (*w == ' ')
+				w++;
+			for (j = 0; j < sizeof(want) / sizeof(want[0]); j++)
+				if (!strncmp(w, want[j], strlen(want[j])))
+					break;
+			if (i == 0 && strchr(w, ':') && w[0] != 'E' && w[0] != 'M') {
+				/* every interrupt line: sum the per-CPU columns */
+				char *c = strchr(w, ':') + 1;
+
+				for (k = 0; k < 8; k++, c = end) {
+					unsigned long long v = strtoull(c, &end, 10);
+
+					if (end == c)
+						break;
+					tot[k] += v;
+				}
+			}
+			if (j < sizeof(want) / sizeof(want[0])) {
+				line[strcspn(line, "\n")] = 0;
+				printf("#     %.160s\n", w);
+			}
+		}
+		if (f)
+			fclose(f);
+	}
+	printf("#     all interrupts:");
+	for (k = 0; k < 8 && tot[k]; k++)
+		printf(" cpu%u %llu", k, tot[k]);
+	printf("\n");
+}
+
+/*
  * Where the test's threads (process group @pgrp) are: state, CPU, CPU time,
  * wait channel, kernel stack; and every other thread of the machine that is
  * running or in uninterruptible sleep (what may be keeping the test waiting).
@@ -186,6 +272,7 @@ static inline void mmscope_test_where(int pgrp, const char *what)
 					printf("#   %s/%s (%s) %c cpu %d, user %lu sys %lu ticks\n",
 					       d->d_name, t->d_name, comm, state, cpu, ut, st);
 					mmscope_dump_file(d->d_name, t->d_name, "wchan");
+					mmscope_dump_switches(d->d_name, t->d_name);
 					mmscope_dump_file(d->d_name, t->d_name, "stack");
 					if (state == 'R' && st > ut && !profiled++)
 						mmscope_profile_thread(t->d_name);
@@ -202,6 +289,7 @@ static inline void mmscope_test_where(int pgrp, const char *what)
 	}
 	if (dir)
 		closedir(dir);
+	mmscope_dump_irqs();
 	fflush(stdout);
 }
 
