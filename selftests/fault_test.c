@@ -3670,11 +3670,7 @@ TEST_F_TIMEOUT(fault, bpftrace_tracepoint_causes_agree, BT_TEST_SECS)
  * min_flt and maj_flt do not move (errors are not accounted), and the
  * stream shows each fault at its thread's clear_child_tid address.
  *
- * Why not the OOM killer's victim: oom_kill_process() -> dump_header()
- * prints a stack trace ("Call Trace:") for every kill, which the test VM
- * reads as a kernel report and fails the run (scripts/vm); and a victim's
- * fault ends in VM_FAULT_OOM only if the oom_reaper (2 s later) has not
- * freed its memory first, when the charge succeeds (minor), a race.
+ * The OOM killer's victim is oom_killer_victim below.
  */
 #define OOM_THREADS	4
 #define OOM_STACK	16	/* pages */
@@ -4121,6 +4117,29 @@ TEST_F(fault, children_not_tracked_unless_asked)
 	close(go[0]); close(go[1]); close(rep[0]); close(rep[1]);
 }
 
+/*
+ * Track self->child and start bpftrace on it with the probes @probes; the
+ * program ends itself when the child exits.  Fails the test (ASSERT) on any
+ * error: a probe bpftrace cannot attach is a failure, not a skip.
+ */
+static void trace_child(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *self,
+			const char *probes)
+{
+	char prog[1024];
+	int ret;
+
+	ret = mmscope_track_ioc(self->fd, self->child, 0);
+	ASSERT_EQ(0, ret) TH_LOG("TRACK %d: %s", self->child, strerror(-ret));
+	self->child_tracked = self->child;
+	snprintf(prog, sizeof(prog), "%s%s%s", probes,
+		 "tracepoint:sched:sched_process_exit /pid == $1/ { exit(); } ", BT_READY);
+	ret = bpftrace_start(&bt, prog, self->child, self->skip, sizeof(self->skip));
+	ASSERT_EQ(0, ret) TH_LOG("%s", self->skip);
+	self->bpf = bt.pid;
+	ASSERT_TRUE(bpftrace_wait(&bt, "\nREADY\n", BT_READY_SECS) && !strstr(bt.buf, "ERROR"))
+		TH_LOG("bpftrace did not say READY: %.300s", bt.buf);
+}
+
 /* ---- NUMA hinting faults (the guest entry with two nodes) ------------------------ */
 
 #define NH_PAGES	256
@@ -4208,7 +4227,7 @@ TEST_F_TIMEOUT(fault, numa_hint_against_task_numa_fault, BT_TEST_SECS)
 {
 	static const char *const want[3] = { "1", "0", "100" };
 	long h0, h1, m0, m1;
-	int go[2], rep[2], i, ret, on0[2], on1[2];
+	int go[2], rep[2], i, on0[2], on1[2];
 	unsigned long long hints = 0;
 	time_t t_end;
 	char *p = NULL, c;
@@ -4231,17 +4250,8 @@ TEST_F_TIMEOUT(fault, numa_hint_against_task_numa_fault, BT_TEST_SECS)
 	ASSERT_EQ(0, numa_where(self->child, p, on0));
 	TH_LOG("region: %d pages on node 0, %d on node 1", on0[0], on0[1]);
 	ASSERT_EQ(NH_PAGES, on0[1]);
-	ret = mmscope_track_ioc(self->fd, self->child, 0);
-	ASSERT_EQ(0, ret) TH_LOG("TRACK %d: %s", self->child, strerror(-ret));
-	self->child_tracked = self->child;
-	ret = bpftrace_start(&bt,
-		"kprobe:task_numa_fault /pid == $1/ { @tnf = count(); } "
-		"tracepoint:sched:sched_process_exit /pid == $1/ { exit(); } "
-		BT_READY, self->child, self->skip, sizeof(self->skip));
-	ASSERT_EQ(0, ret) TH_LOG("%s", self->skip);
-	self->bpf = bt.pid;
-	ASSERT_TRUE(bpftrace_wait(&bt, "\nREADY\n", BT_READY_SECS) && !strstr(bt.buf, "ERROR"))
-		TH_LOG("bpftrace did not say READY: %.300s", bt.buf);
+	trace_child(_metadata, self,
+		"kprobe:task_numa_fault /pid == $1/ { @tnf = count(); } ");
 	ASSERT_EQ(0, mmscope_fault_stats(self->fd, self->child, &st0));
 	h0 = vmstat("numa_hint_faults");
 	m0 = vmstat("numa_pages_migrated");
@@ -4282,6 +4292,76 @@ TEST_F_TIMEOUT(fault, numa_hint_against_task_numa_fault, BT_TEST_SECS)
 	EXPECT_LE(on1[0], m1 - m0);
 	munmap(p, NH_PAGES * PG);
 	close(go[0]); close(go[1]); close(rep[0]); close(rep[1]);
+}
+
+/*
+ * result "oom" as the OOM killer's victim: a child alone in a memory cgroup
+ * of 8 MiB (no swap, no group kill) writes fresh pages until a charge
+ * fails; mem_cgroup_out_of_memory() picks it, the only task there, and
+ * kills it; its retried charge fails again and, the task dying, gives up:
+ * handle_mm_fault() returns VM_FAULT_OOM and the signal ends it.  (Should
+ * the oom_reaper, 2 s after the kill, free its memory before that retry,
+ * the charge succeeds and the fault is minor: the oracle sees that too.)
+ * Oracles: bpftrace counts the child's handle_mm_fault() returns, those
+ * with VM_FAULT_OOM apart; memory.events oom_kill grows by one; the child
+ * dies of SIGKILL.  The stack dump_header() prints is announced to the
+ * runner (mmscope_kmsg()), which otherwise fails the run on it.
+ */
+#define OOMV_PAGES	(64 << 8)	/* 64 MiB for a cgroup of 8 */
+
+TEST_F_TIMEOUT(fault, oom_killer_victim, BT_TEST_SECS)
+{
+	long long kill0, kill1;
+	int go[2], status = 0;
+	unsigned long long oom, all;
+	char *p, c = 0;
+
+	SKIP_IF_UNSET_UP();
+	ASSERT_EQ(0, cg_make(self, "victim", "8M")) TH_LOG("%s", self->skip);
+	p = map_anon(OOMV_PAGES);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
+	self->child = fork();
+	ASSERT_LE(0, self->child);
+	if (!self->child) {
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		touch_write(p, OOMV_PAGES, PG);
+		_exit(0);	/* not reached: 64 MiB in 8 */
+	}
+	ASSERT_EQ(0, cg_enter(self, self->child));
+	trace_child(_metadata, self,
+		"kretprobe:handle_mm_fault /pid == $1/ { @all = count(); } "
+		"kretprobe:handle_mm_fault /pid == $1 && (retval & 1)/ { @oom = count(); } ");
+	kill0 = cg_key(self, "memory.events", "oom_kill");
+	ASSERT_EQ(0, mmscope_fault_stats(self->fd, self->child, &st0));
+	ASSERT_EQ(0, mmscope_kmsg(MMSCOPE_KMSG_OOM_BEGIN));
+	ASSERT_EQ(1, write(go[1], &c, 1));
+	ASSERT_EQ(self->child, waitpid(self->child, &status, 0));
+	mmscope_kmsg(MMSCOPE_KMSG_OOM_END);
+	self->child = 0;
+	bpftrace_stop(&bt);
+	self->bpf = 0;
+	kill1 = cg_key(self, "memory.events", "oom_kill");
+	ASSERT_EQ(0, mmscope_fault_stats(self->fd, self->child_tracked, &st1));
+	oom = bt_get("oom", 0, 0);
+	all = bt_get("all", 0, 0);
+	memset(&ru0, 0, sizeof(ru0));
+	memset(&ru1, 0, sizeof(ru1));
+	log_deltas(_metadata, "the OOM killer's victim");
+	TH_LOG("handle_mm_fault() returned %llu times, %llu with VM_FAULT_OOM; oom_kill +%lld; "
+	       "status 0x%x", all, oom, kill1 - kill0, status);
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	EXPECT_EQ(1, kill1 - kill0);
+	EXPECT_NE(0, st1.flags & MMSCOPE_FAULT_EXITED);
+	EXPECT_EQ(st0.missed, st1.missed);
+	EXPECT_EQ(all, st1.total - st0.total);
+	EXPECT_EQ(oom, delta(AX_RESULT, MMSCOPE_RESULT_OOM));
+	/* the reaper did not win the race: the case this test is for */
+	EXPECT_EQ(1, oom);
+	close(go[0]);
+	close(go[1]);
+	munmap(p, OOMV_PAGES * PG);
 }
 
 TEST_HARNESS_MAIN

@@ -565,20 +565,24 @@ static inline int mmscope_kpf_ksm_trustworthy(void)
 
 /* A VMA as /proc/PID/maps and /proc/PID/smaps show it. */
 struct mmscope_vma {
-	unsigned long start, end;
+	unsigned long start, end, offset, inode;
+	unsigned int major, minor;
+	char perms[8], path[512], flags[256];	/* flags: VmFlags, each followed by ' ' */
+	long long rss_kb, swap_kb;		/* -1 where smaps has no line */
 	int soft_dirty;		/* "sd" in VmFlags */
 };
 
 /*
- * The VMAs of @pid (0: self) from /proc/PID/smaps, at most @max.  The gate
- * area ([vsyscall]) is left out: it is no VMA of the mm.  Returns the
- * number of VMAs or -errno.
+ * The VMAs of @pid (0: self) from /proc/PID/smaps, at most @max, with the
+ * fields of their first line, Rss, Swap and VmFlags.  The gate area
+ * ([vsyscall]) is left out: it is no VMA of the mm.  Returns the number of
+ * VMAs or -errno.
  */
 static inline int mmscope_read_vmas(pid_t pid, struct mmscope_vma *v, int max)
 {
 	char path[64], line[1024];
-	unsigned long s, e;
-	int n = 0, skip = 0;
+	int n = 0, skip = 0, pos;
+	long long kb;
 	FILE *f;
 
 	if (pid)
@@ -589,7 +593,12 @@ static inline int mmscope_read_vmas(pid_t pid, struct mmscope_vma *v, int max)
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &s, &e) == 2) {	/* a VMA's first line */
+		struct mmscope_vma *c, one;
+
+		line[strcspn(line, "\n")] = 0;
+		if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu%n", &one.start, &one.end, one.perms,
+			   &one.offset, &one.major, &one.minor, &one.inode, &pos) == 7) {
+			/* a VMA's first line */
 			skip = strstr(line, "[vsyscall]") != NULL;
 			if (skip)
 				continue;
@@ -597,12 +606,24 @@ static inline int mmscope_read_vmas(pid_t pid, struct mmscope_vma *v, int max)
 				fclose(f);
 				return -ENOSPC;
 			}
-			v[n].start = s;
-			v[n].end = e;
-			v[n].soft_dirty = 0;
-			n++;
-		} else if (!skip && n && !strncmp(line, "VmFlags:", 8)) {
-			v[n - 1].soft_dirty = strstr(line, " sd") != NULL;
+			while (line[pos] == ' ')
+				pos++;
+			c = &v[n++];
+			*c = one;
+			snprintf(c->path, sizeof(c->path), "%s", line + pos);
+			c->rss_kb = c->swap_kb = -1;
+			c->flags[0] = 0;
+			c->soft_dirty = 0;
+		} else if (!skip && n) {
+			c = &v[n - 1];
+			if (sscanf(line, "Rss: %lld", &kb) == 1)
+				c->rss_kb = kb;
+			else if (sscanf(line, "Swap: %lld", &kb) == 1)
+				c->swap_kb = kb;
+			else if (!strncmp(line, "VmFlags:", 8)) {
+				snprintf(c->flags, sizeof(c->flags), "%.250s ", line + 8);
+				c->soft_dirty = strstr(c->flags, " sd ") != NULL;
+			}
 		}
 	}
 	fclose(f);
@@ -653,6 +674,20 @@ static inline int mmscope_write_file(const char *path, const char *str)
 		ret = -errno;
 	close(fd);
 	return ret < 0 ? ret : ret == len ? 0 : -EIO;
+}
+
+/*
+ * An OOM kill the test makes on purpose: between these two lines in the
+ * kernel log, the stack trace the OOM killer prints of the task that
+ * triggered it (dump_header()) is not a kernel report for scripts/vm.
+ * Any other report in between still fails the run.  0 or -errno.
+ */
+#define MMSCOPE_KMSG_OOM_BEGIN	"mmscope-test: an OOM kill follows"
+#define MMSCOPE_KMSG_OOM_END	"mmscope-test: the OOM kill is over"
+
+static inline int mmscope_kmsg(const char *line)
+{
+	return mmscope_write_file("/dev/kmsg", line);
 }
 
 /* ---- a quiescent target ------------------------------------------------- */
