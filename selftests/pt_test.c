@@ -1966,17 +1966,11 @@ static long long names_to_bits(const char *tok, const char * const *names, int n
 
 #define NAMES(a) a, (int)(sizeof(a) / sizeof(a[0]))
 
-static const char * const pt_level_names[] = { "?", "pte", "pmd", "pud" };
-static const char * const pt_type_names[] = {
-	"none", "present", "swap", "migration", "device", "hwpoison", "marker", "other",
-};
-static const char * const pt_kind_names[] = {
-	"none", "anon", "file", "shmem", "ksm", "zero", "hugetlb", "special",
-};
-static const char * const pt_hw_names[] = {
-	"P", "RW", "USR", "PWT", "PCD", "A", "D", "PSE", "PAT", "G", "NX",
-};
-static const char * const pt_sw_names[] = { "sd", "uw", "sp", "dm", "ex", "lg", "pd", "lk" };
+static const char * const pt_level_names[] = { MMSCOPE_LEVEL_NAMES };
+static const char * const pt_type_names[] = { MMSCOPE_ENTRY_NAMES };
+static const char * const pt_kind_names[] = { MMSCOPE_KIND_NAMES };
+static const char * const pt_hw_names[] = { MMSCOPE_HW_NAMES };
+static const char * const pt_sw_names[] = { MMSCOPE_SW_NAMES };
 
 #define MAX_PT_LINES	16384
 
@@ -2069,59 +2063,6 @@ TEST_F_TIMEOUT(mem, debugfs_pagetable_matches_walk, 60)
 	free(b);
 }
 
-/* A VMA as /proc/PID/smaps shows it. */
-struct smaps_vma {
-	unsigned long start, end, offset, inode;
-	unsigned int major, minor;
-	char perms[8], path[512], flags[256];
-	long long rss_kb, swap_kb;
-};
-
-/* The VMAs of /proc/PID/smaps but the gate area; their number or -errno. */
-static int read_smaps(pid_t pid, struct smaps_vma *v, int max)
-{
-	char path[64], line[1024];
-	int n = 0, skip = 0, pos;
-	long long kb;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		struct smaps_vma *c = &v[n];
-
-		line[strcspn(line, "\n")] = 0;
-		if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu%n", &c->start, &c->end, c->perms,
-			   &c->offset, &c->major, &c->minor, &c->inode, &pos) == 7) {
-			skip = strstr(line, "[vsyscall]") != NULL;
-			if (skip)
-				continue;
-			if (n == max) {
-				fclose(f);
-				return -ENOSPC;
-			}
-			while (line[pos] == ' ')
-				pos++;
-			snprintf(c->path, sizeof(c->path), "%s", line + pos);
-			c->rss_kb = c->swap_kb = -1;
-			c->flags[0] = 0;
-			n++;
-		} else if (!skip && n) {
-			c = &v[n - 1];
-			if (sscanf(line, "Rss: %lld", &kb) == 1)
-				c->rss_kb = kb;
-			else if (sscanf(line, "Swap: %lld", &kb) == 1)
-				c->swap_kb = kb;
-			else if (!strncmp(line, "VmFlags:", 8))
-				snprintf(c->flags, sizeof(c->flags), "%.250s ", line + 8);
-		}
-	}
-	fclose(f);
-	return n;
-}
-
 /* Undo seq_file_path()'s octal escapes (\040 for a space ...). */
 static void unescape(char *s)
 {
@@ -2140,7 +2081,7 @@ static void unescape(char *s)
 }
 
 /* The kind of the vmas file's legend, as the smaps oracle says. */
-static const char *smaps_kind(const struct smaps_vma *v)
+static const char *smaps_kind(const struct mmscope_vma *v)
 {
 	char dir[512], *slash, *del;
 	struct statfs st;
@@ -2189,7 +2130,7 @@ static const char * const vma_flag_names[] = {
  */
 TEST_F_TIMEOUT(mem, debugfs_vmas_match_smaps, 60)
 {
-	struct smaps_vma *v = calloc(MAX_VMAS, sizeof(*v));
+	struct mmscope_vma *v = calloc(MAX_VMAS, sizeof(*v));
 	char path[192], line[1024];
 	int nv, again, tries, i = 0, k;
 	FILE *f;
@@ -2200,7 +2141,7 @@ TEST_F_TIMEOUT(mem, debugfs_vmas_match_smaps, 60)
 	for (tries = 0; tries < 3; tries++) {
 		long long rss_before = 0, rss_after = 0;
 
-		nv = read_smaps(self->holder.pid, v, MAX_VMAS);
+		nv = mmscope_read_vmas(self->holder.pid, v, MAX_VMAS);
 		ASSERT_LT(0, nv);
 		for (k = 0; k < nv; k++)
 			rss_before += v[k].rss_kb;
@@ -2213,7 +2154,7 @@ TEST_F_TIMEOUT(mem, debugfs_vmas_match_smaps, 60)
 			long long bits;
 			unsigned long inode, rss_kb, swap_kb;
 			unsigned int major, minor;
-			const struct smaps_vma *o;
+			const struct mmscope_vma *o;
 
 			if (line[0] == '#')
 				continue;
@@ -2266,7 +2207,7 @@ TEST_F_TIMEOUT(mem, debugfs_vmas_match_smaps, 60)
 			}
 		}
 		fclose(f);
-		again = read_smaps(self->holder.pid, v, MAX_VMAS);
+		again = mmscope_read_vmas(self->holder.pid, v, MAX_VMAS);
 		for (k = 0; k < again; k++)
 			rss_after += v[k].rss_kb;
 		if (again == nv && rss_after == rss_before)

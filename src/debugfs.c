@@ -331,19 +331,11 @@ MMSCOPE_DEBUGFS_SHOW(task_vmas, 16 * PAGE_SIZE);
 #define PT_MAX_LINES	100000
 #define PT_CHUNK	64
 
-static const char *const level_names[] = { "?", "pte", "pmd", "pud" };
-static const char *const type_names[] = {
-	"none", "present", "swap", "migration", "device", "hwpoison", "marker", "other",
-};
-static const char *const kind_names[] = {
-	"none", "anon", "file", "shmem", "ksm", "zero", "hugetlb", "special",
-};
-static const char *const hw_names[] = {
-	"P", "RW", "USR", "PWT", "PCD", "A", "D", "PSE", "PAT", "G", "NX",
-};
-static const char *const sw_names[] = {
-	"sd", "uw", "sp", "dm", "ex", "lg", "pd", "lk",
-};
+static const char *const level_names[] = { MMSCOPE_LEVEL_NAMES };
+static const char *const type_names[] = { MMSCOPE_ENTRY_NAMES };
+static const char *const kind_names[] = { MMSCOPE_KIND_NAMES };
+static const char *const hw_names[] = { MMSCOPE_HW_NAMES };
+static const char *const sw_names[] = { MMSCOPE_SW_NAMES };
 
 struct pt_iter {
 	struct mm_struct *mm;		/* mmgrab()bed: the mm_struct, not its pages */
@@ -465,6 +457,8 @@ static int pt_seq_show(struct seq_file *m, void *v)
 	BUILD_BUG_ON(ARRAY_SIZE(type_names) != MMSCOPE_ENTRY_OTHER + 1);
 	BUILD_BUG_ON(ARRAY_SIZE(kind_names) != MMSCOPE_KIND_SPECIAL + 1);
 	BUILD_BUG_ON(ARRAY_SIZE(level_names) != MMSCOPE_LEVEL_PUD + 1);
+	BUILD_BUG_ON(1U << (ARRAY_SIZE(hw_names) - 1) != MMSCOPE_HW_NX);
+	BUILD_BUG_ON(1U << (ARRAY_SIZE(sw_names) - 1) != MMSCOPE_SW_LOCKED_VMA);
 	if (v == SEQ_START_TOKEN) {
 		mmscope_seq_header(m, "pagetable", 1,
 				   "start end pages level type kind hw sw mapcount pfn swap_type");

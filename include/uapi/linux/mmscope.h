@@ -217,6 +217,20 @@ enum mmscope_page_kind {
 #define MMSCOPE_SW_PAGE_DIRTY	(1U << 6)	/* the page (not the entry) is dirty */
 #define MMSCOPE_SW_LOCKED_VMA	(1U << 7)	/* VMA is mlocked */
 
+/*
+ * The names the debugfs "pagetable" file prints for a record's level, type,
+ * kind and bits, in enum and bit order (index 0 of the level and type lists
+ * is unused): one list for the module, the tests and tools, as the fault
+ * class names below.
+ */
+#define MMSCOPE_LEVEL_NAMES	"?", "pte", "pmd", "pud"
+#define MMSCOPE_ENTRY_NAMES	"none", "present", "swap", "migration", "device", \
+				"hwpoison", "marker", "other"
+#define MMSCOPE_KIND_NAMES	"none", "anon", "file", "shmem", "ksm", "zero", "hugetlb", \
+				"special"
+#define MMSCOPE_HW_NAMES	"P", "RW", "USR", "PWT", "PCD", "A", "D", "PSE", "PAT", "G", "NX"
+#define MMSCOPE_SW_NAMES	"sd", "uw", "sp", "dm", "ex", "lg", "pd", "lk"
+
 struct mmscope_pt_rec {
 	__u64 addr;		/* first virtual address */
 	__u64 nr_pages;		/* 4 KiB pages covered */
