@@ -250,6 +250,19 @@ static inline void mmscope_test_where(int pgrp, const char *what)
 	}
 	printf("# %s: %.0f s of %.0f s; the test's threads (process group %d), then the machine's running (R) and blocked (D) ones; load %s",
 	       what, mmscope_test_elapsed(), mmscope_test_limit, pgrp, load);
+	/*
+	 * A diagnostic knob, never set by make check (the kernel log gets
+	 * stack traces, which fail a run): every CPU's backtrace by NMI, also
+	 * of a CPU that spins with interrupts off.
+	 */
+	if (getenv("MMSCOPE_SYSRQ_ON_SLOW")) {
+		FILE *t = fopen("/proc/sysrq-trigger", "we");
+
+		if (t) {
+			fputs("l", t);
+			fclose(t);
+		}
+	}
 	for (pass = 0; pass < 2 && dir; pass++) {
 		rewinddir(dir);
 		while ((d = readdir(dir))) {

@@ -1039,14 +1039,13 @@ TEST_F(phys, delta_thp_order9_blocks)
 	oracle_free_pages(&ob0);
 	module_free_pages(self->fd, &mb0);
 	EXPECT_TRUE(llabs((mb0 - mb1) - (ob0 - ob1)) <= 2);
-
-	/* compaction: afterwards the module's indices still track extfrag */
-	if (!write_str("/proc/sys/vm/compact_memory", "1")) {
-		oracle_free_pages(&ob1);
-		module_free_pages(self->fd, &mb1);
-		EXPECT_TRUE(llabs(mb1 - ob1) <= 2)
-			TH_LOG("after compaction: module %lld, buddyinfo %lld", mb1, ob1);
-	}
+	/*
+	 * No whole-machine compaction here (/proc/sys/vm/compact_memory): in
+	 * the 6.1 guest under TCG the page clears that follow one ran 30-240 s
+	 * slow for minutes after it (Documentation/testing.md), and the tests
+	 * after this one paid.  fault.migration_wait_under_compaction compacts
+	 * and pays for it itself.
+	 */
 }
 
 /* ---- LRU ----------------------------------------------------------------- */
@@ -1447,10 +1446,10 @@ static int flags_cmp(struct __test_metadata *_metadata, int report,
  * bracket of two scans (PHYS_TRIES brackets, for a late LRU batch).
  */
 /*
- * 400 s, not 120: on 6.1 under TCG one stretch of 30-310 s in which a
- * process faulting anonymous pages runs in the kernel at 100% has been seen
- * once per boot at this point of the suite (Documentation/testing.md, "Open
- * problems"); the slow dumps profile it when it comes.
+ * 400 s, not 120: on 6.1 under TCG, after a whole-machine compaction, the
+ * page clears of a process faulting anonymous pages ran for 20-243 s here
+ * (Documentation/testing.md, "Problems met").  Nothing before this test
+ * compacts any more; the margin stays, for whatever else a busy host does.
  */
 TEST_F_TIMEOUT(phys, lru_flags_match_kpageflags, 400)
 {
