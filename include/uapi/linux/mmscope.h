@@ -2,7 +2,7 @@
 /*
  * mmscope - binary interface of /dev/mmscope.
  *
- * Rules every command follows (Documentation/mmscope.rst has the details):
+ * Rules every command follows (Documentation/abi.md has the details):
  *  - Every argument struct starts with "__u32 size": the caller sets it to
  *    sizeof() of the struct as its header defines it.  Structs only ever grow
  *    at the end.  The kernel accepts any size from the first published one
