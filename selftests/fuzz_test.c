@@ -1307,7 +1307,8 @@ static void check_get_api(struct fz *fz, struct call *c)
 {
 	struct mmscope_api a;
 	const __u64 want = (1ULL << _MMSCOPE_IOC_GET_API) | (1ULL << _MMSCOPE_IOC_MM_SUMMARY) |
-			   (1ULL << _MMSCOPE_IOC_PT_WALK) | (1ULL << _MMSCOPE_IOC_TRACK) |
+			   (1ULL << _MMSCOPE_IOC_PT_WALK) | (1ULL << _MMSCOPE_IOC_VMAS) |
+			   (1ULL << _MMSCOPE_IOC_TRACK) |
 			   (1ULL << _MMSCOPE_IOC_FAULT_STATS) |
 			   (1ULL << _MMSCOPE_IOC_FAULT_STREAM) |
 			   (1ULL << _MMSCOPE_IOC_PHYS_ZONES) | (1ULL << _MMSCOPE_IOC_PHYS_BUDDY) |

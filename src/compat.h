@@ -20,16 +20,6 @@
 #endif
 
 /*
- * Paging depth in use: x86-64 decides 4 or 5 levels at boot (la57 CPU
- * feature, "no5lvl" on the command line).  pgtable_l5_enabled() exists on
- * every supported version and is 0 when CONFIG_X86_5LEVEL is off.
- */
-static inline unsigned int mmscope_compat_pgtable_levels(void)
-{
-	return pgtable_l5_enabled() ? 5 : 4;
-}
-
-/*
  * 6.5 added pmdp_get_lockless() to generic code (the pte_offset_map()
  * rework).  Before it, on x86-64 a pmd is one naturally aligned word, so a
  * single READ_ONCE() is the lockless read.

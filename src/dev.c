@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmscope - the /dev/mmscope presenter: size-versioned ioctls.
+ * mmscope - the /dev/mmscope presenter: size-versioned ioctls, and the
+ * fault stream's read()/poll().
  *
  * The ioctl switch only dispatches; each command has one handler that copies
  * its argument in, validates it (size, flags, reserved fields, ranges, in
  * that order), asks a producer, and copies out after every lock is dropped.
+ * Every row of the table of views (view.c) marked as a snapshot is served by
+ * one handler, mmscope_ioc_snapshot(); the commands ABI 1 published with
+ * shapes of their own (GET_API, MM_SUMMARY, PT_WALK, TRACK, FAULT_STATS,
+ * FAULT_STREAM) have theirs.  Stream records leave the ring through
+ * mmscope_reader_take() (fault.c, under the ring's lock) into a bounce
+ * buffer here, and are copied out with no lock held.  Owns struct
+ * mmscope_file and its mutex, which serialises FAULT_STREAM setup.
  *
  * Access: the node is 0600, and open() additionally demands CAP_SYS_ADMIN in
  * the initial user namespace (mmscope_may_open(), the rule of every entry
@@ -25,9 +33,13 @@
 #include <linux/uaccess.h>
 #include <linux/version.h>
 
-#include <uapi/linux/mmscope.h>
-
-#include "mmscope.h"
+#include "fault.h"
+#include "pgtable.h"
+#include "presenter.h"
+#include "process.h"
+#include "track.h"
+#include "view.h"
+#include "mem.h"
 
 /* Larger arguments than this are refused before anything is copied. */
 #define MMSCOPE_ARG_MAX		PAGE_SIZE
@@ -44,8 +56,8 @@
  * not a multiple of 8, -E2BIG for a size above a page or unknown trailing
  * bytes that are not zero.
  */
-int mmscope_copy_arg_in(void *karg, size_t ksize, size_t minsize,
-			const void __user *uarg, u32 *usize)
+static int mmscope_copy_arg_in(void *karg, size_t ksize, size_t minsize,
+			       const void __user *uarg, u32 *usize)
 {
 	u32 size;
 	int err;
@@ -72,8 +84,8 @@ int mmscope_copy_arg_in(void *karg, size_t ksize, size_t minsize,
  *
  * Must be called with no lock held. Return: 0 or -EFAULT.
  */
-int mmscope_copy_arg_out(void __user *uarg, u32 usize, void *karg,
-			 size_t ksize)
+static int mmscope_copy_arg_out(void __user *uarg, u32 usize, void *karg,
+				size_t ksize)
 {
 	*(u32 *)karg = ksize;
 	if (copy_to_user(uarg, karg, min_t(size_t, usize, ksize)))
@@ -81,17 +93,25 @@ int mmscope_copy_arg_out(void __user *uarg, u32 usize, void *karg,
 	return 0;
 }
 
-static const u64 mmscope_ioctls = BIT_ULL(_MMSCOPE_IOC_GET_API) |
-				  BIT_ULL(_MMSCOPE_IOC_MM_SUMMARY) |
-				  BIT_ULL(_MMSCOPE_IOC_PT_WALK) |
-				  BIT_ULL(_MMSCOPE_IOC_TRACK) |
-				  BIT_ULL(_MMSCOPE_IOC_FAULT_STATS) |
-				  BIT_ULL(_MMSCOPE_IOC_FAULT_STREAM) |
-				  BIT_ULL(_MMSCOPE_IOC_PHYS_ZONES) |
-				  BIT_ULL(_MMSCOPE_IOC_PHYS_BUDDY) |
-				  BIT_ULL(_MMSCOPE_IOC_PHYS_LRU) |
-				  BIT_ULL(_MMSCOPE_IOC_PHYS_STATS) |
-				  BIT_ULL(_MMSCOPE_IOC_PHYS_SLAB);
+/* Commands with a handler of their own; the table's snapshot rows add theirs. */
+static const u64 mmscope_own_ioctls = BIT_ULL(_MMSCOPE_IOC_GET_API) |
+				      BIT_ULL(_MMSCOPE_IOC_MM_SUMMARY) |
+				      BIT_ULL(_MMSCOPE_IOC_PT_WALK) |
+				      BIT_ULL(_MMSCOPE_IOC_VMAS) |
+				      BIT_ULL(_MMSCOPE_IOC_TRACK) |
+				      BIT_ULL(_MMSCOPE_IOC_FAULT_STATS) |
+				      BIT_ULL(_MMSCOPE_IOC_FAULT_STREAM);
+
+static u64 mmscope_ioctls(void)
+{
+	u64 bits = mmscope_own_ioctls;
+	unsigned int i;
+
+	for (i = 0; i < mmscope_nr_views; i++)
+		if (mmscope_views[i].snapshot)
+			bits |= BIT_ULL(_IOC_NR(mmscope_views[i].ioctl));
+	return bits;
+}
 
 /* Per open file. */
 struct mmscope_file {
@@ -99,12 +119,6 @@ struct mmscope_file {
 	struct mmscope_reader reader;	/* ring set up by FAULT_STREAM */
 	unsigned int ring_records;	/* 0 until then */
 };
-
-/* pagemap's rule: PFNs only for CAP_SYS_ADMIN, judged at open. */
-static bool mmscope_show_pfn(struct file *file)
-{
-	return file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
-}
 
 static long mmscope_ioc_get_api(void __user *uarg)
 {
@@ -125,7 +139,7 @@ static long mmscope_ioc_get_api(void __user *uarg)
 	api.api_version = MMSCOPE_API_VERSION;
 	api.pgtable_levels = mmscope_pgtable_levels();
 	api.features = MMSCOPE_FEATURES_ALL;
-	api.ioctls = mmscope_ioctls;
+	api.ioctls = mmscope_ioctls();
 	api.kernel_version = LINUX_VERSION_CODE;
 	return mmscope_copy_arg_out(uarg, usize, &api, sizeof(api));
 }
@@ -183,7 +197,7 @@ static int pt_walk_flush(struct mmscope_rec_sink *s,
 	return 0;
 }
 
-static long mmscope_ioc_pt_walk(struct file *file, void __user *uarg)
+static long mmscope_ioc_pt_walk(void __user *uarg)
 {
 	struct mmscope_pt_walk arg;
 	struct pt_walk_out out = {};
@@ -219,7 +233,6 @@ static long mmscope_ioc_pt_walk(struct file *file, void __user *uarg)
 	out.rec_size = arg.rec_size;
 	sink.cap = div_u64(arg.buf_len, arg.rec_size);
 	sink.runs = arg.flags & MMSCOPE_WALK_RUNS;
-	sink.show_pfn = mmscope_show_pfn(file);
 
 	mm = mmscope_get_mm(arg.pid);
 	if (IS_ERR(mm))
@@ -231,6 +244,94 @@ static long mmscope_ioc_pt_walk(struct file *file, void __user *uarg)
 	arg.walk_end = walk_end;
 	arg.nr_recs = out.written;
 	arg.tables = tables;
+	return mmscope_copy_arg_out(uarg, usize, &arg, sizeof(arg));
+}
+
+/* Where MMSCOPE_IOC_VMAS puts records and paths. */
+struct vmas_out {
+	void __user *buf, *strings;
+	u32 rec_size;
+	u64 cap, written, strings_len, strings_used;
+	u64 stopped_at;		/* start of the first VMA not returned */
+};
+
+#define VMAS_FULL	1	/* vmas_emit(): no room; ends the pass */
+
+static int vmas_emit(void *ctx, unsigned int kind, const void *rec)
+{
+	const struct mmscope_vma_out *v = rec;
+	struct mmscope_vma_rec r = v->rec;
+	size_t need = r.path_len ? r.path_len + 1 : 0;
+	struct vmas_out *o = ctx;
+	void __user *dst;
+
+	if (kind)
+		return 0;
+	if (o->written == o->cap || need > o->strings_len - o->strings_used) {
+		o->stopped_at = r.start;
+		return VMAS_FULL;
+	}
+	if (need) {
+		r.path_off = o->strings_used;
+		if (copy_to_user(o->strings + o->strings_used, v->path, need))
+			return -EFAULT;
+		o->strings_used += need;
+	}
+	dst = o->buf + o->written * o->rec_size;
+	if (copy_to_user(dst, &r, sizeof(r)) ||
+	    clear_user(dst + sizeof(r), o->rec_size - sizeof(r)))
+		return -EFAULT;
+	o->written++;
+	return 0;
+}
+
+static long mmscope_ioc_vmas(void __user *uarg)
+{
+	struct mmscope_vmas arg;
+	struct vmas_out out = {};
+	struct mm_struct *mm;
+	u32 usize;
+	int err;
+
+	BUILD_BUG_ON(sizeof(arg) != MMSCOPE_VMAS_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct mmscope_vma_rec) != MMSCOPE_VMA_REC_SIZE_VER0);
+	err = mmscope_copy_arg_in(&arg, sizeof(arg), MMSCOPE_VMAS_SIZE_VER0,
+				  uarg, &usize);
+	if (err)
+		return err;
+	if (arg.flags || memchr_inv(arg.__reserved, 0, sizeof(arg.__reserved)))
+		return -EINVAL;
+	if (arg.rec_size < MMSCOPE_VMA_REC_SIZE_VER0 ||
+	    !IS_ALIGNED(arg.rec_size, 8) || arg.rec_size > MMSCOPE_ARG_MAX)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(arg.start) || !PAGE_ALIGNED(arg.end))
+		return -EDOM;
+	if (arg.start >= arg.end || arg.end > mmscope_user_limit())
+		return -ERANGE;
+	if (arg.buf_len < arg.rec_size)
+		return -ENOBUFS;
+
+	out.buf = u64_to_user_ptr(arg.buf);
+	out.strings = u64_to_user_ptr(arg.strings);
+	out.rec_size = arg.rec_size;
+	out.cap = div_u64(arg.buf_len, arg.rec_size);
+	out.strings_len = arg.strings_len;
+	mm = mmscope_get_mm(arg.pid);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	err = mmscope_vmas(mm, arg.start, arg.end, vmas_emit, &out);
+	mmput(mm);
+	if (err == VMAS_FULL) {
+		if (!out.written)
+			return -ENOBUFS;	/* not even one record fits */
+		arg.walk_end = out.stopped_at;
+	} else if (err) {
+		return err;
+	} else {
+		arg.walk_end = arg.end;
+	}
+	arg.nr_recs = out.written;
+	arg.strings_used = out.strings_used;
 	return mmscope_copy_arg_out(uarg, usize, &arg, sizeof(arg));
 }
 
@@ -292,7 +393,6 @@ static long mmscope_ioc_fault_stream(struct mmscope_file *mf, void __user *uarg)
 {
 	struct mmscope_fault_stream arg;
 	struct pid *pid = NULL;
-	unsigned long irqflags;
 	u32 usize;
 	int err;
 
@@ -331,10 +431,7 @@ static long mmscope_ioc_fault_stream(struct mmscope_file *mf, void __user *uarg)
 		}
 		mf->ring_records = arg.ring_records;
 	}
-	spin_lock_irqsave(&mf->reader.lock, irqflags);
-	arg.dropped = mf->reader.dropped;
-	arg.delivered = mf->reader.delivered;
-	spin_unlock_irqrestore(&mf->reader.lock, irqflags);
+	mmscope_reader_counts(&mf->reader, &arg.dropped, &arg.delivered);
 	err = 0;
 unlock:
 	mutex_unlock(&mf->lock);
@@ -343,16 +440,46 @@ unlock:
 	return mmscope_copy_arg_out(uarg, usize, &arg, sizeof(arg));
 }
 
+/*
+ * Whole records out of the file's ring: taken under its lock into a bounce
+ * buffer, copied out with no lock held.  Blocks (interruptibly) unless
+ * O_NONBLOCK.  Return: bytes copied, -EAGAIN, -ERESTARTSYS or -EFAULT.
+ */
 static ssize_t mmscope_read(struct file *file, char __user *buf, size_t len,
 			    loff_t *ppos)
 {
 	struct mmscope_file *mf = file->private_data;
+	struct mmscope_fault_event bounce[16];
+	const size_t rec = sizeof(bounce[0]);
+	size_t done = 0;
+	unsigned int n;
+	int err;
 
 	if (!READ_ONCE(mf->ring_records))
 		return -EINVAL;		/* not a stream: MMSCOPE_IOC_FAULT_STREAM first */
-	if (len < sizeof(struct mmscope_fault_event))
+	if (len < rec)
 		return -EINVAL;
-	return mmscope_reader_read(&mf->reader, buf, len, file->f_flags & O_NONBLOCK);
+	while (len - done >= rec) {
+		n = mmscope_reader_take(&mf->reader, bounce,
+					min_t(size_t, ARRAY_SIZE(bounce), (len - done) / rec));
+		if (!n) {
+			if (done)
+				break;
+			if (file->f_flags & O_NONBLOCK)
+				return -EAGAIN;
+			err = mmscope_reader_wait(&mf->reader);
+			if (err)
+				return err;
+			continue;
+		}
+		if (copy_to_user(buf + done, bounce, n * rec)) {
+			/* taken but not delivered: counted as dropped */
+			mmscope_reader_undo(&mf->reader, n);
+			return done ? done : -EFAULT;
+		}
+		done += n * rec;
+	}
+	return done;
 }
 
 static __poll_t mmscope_poll(struct file *file, poll_table *wait)
@@ -361,7 +488,86 @@ static __poll_t mmscope_poll(struct file *file, poll_table *wait)
 
 	if (!READ_ONCE(mf->ring_records))
 		return EPOLLERR;
-	return mmscope_reader_poll(&mf->reader, file, wait);
+	poll_wait(file, &mf->reader.wq, wait);
+	return mmscope_reader_ready(&mf->reader) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+struct snap_out {
+	void __user *buf;
+	u32 rec_size;
+	size_t ksize;
+	u64 cap, written, total;
+};
+
+/* Called with no lock held (the producers' contract).  Kind 0 only: the
+ * other kinds of a row are text only. */
+static int snap_emit(void *ctx, unsigned int kind, const void *rec)
+{
+	struct snap_out *o = ctx;
+
+	if (kind)
+		return 0;
+	if (o->written < o->cap) {
+		void __user *dst = o->buf + o->written * o->rec_size;
+
+		if (copy_to_user(dst, rec, o->ksize) ||
+		    clear_user(dst + o->ksize, o->rec_size - o->ksize))
+			return -EFAULT;
+		o->written++;
+	}
+	o->total++;
+	return 0;
+}
+
+/**
+ * mmscope_ioc_snapshot - a view's snapshot into the caller's buffer
+ * @cmd: the command of a row with .snapshot (MMSCOPE_IOC_PHYS_*)
+ * @uarg: struct mmscope_phys_snap
+ *
+ * Return: 0, -ENOTTY (no such command), or the -errno the uapi header lists.
+ */
+static long mmscope_ioc_snapshot(unsigned int cmd, void __user *uarg)
+{
+	const struct mmscope_view *v = NULL;
+	struct mmscope_phys_snap arg;
+	struct snap_out out = {};
+	unsigned int i;
+	u32 usize;
+	int err;
+
+	BUILD_BUG_ON(sizeof(arg) != MMSCOPE_PHYS_SNAP_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct mmscope_zone_rec) != MMSCOPE_ZONE_REC_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct mmscope_buddy_rec) != MMSCOPE_BUDDY_REC_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct mmscope_lru_rec) != MMSCOPE_LRU_REC_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct mmscope_slab_rec) != MMSCOPE_SLAB_REC_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct mmscope_phys_stat_rec) != MMSCOPE_PHYS_STAT_REC_SIZE_VER0);
+
+	for (i = 0; i < mmscope_nr_views; i++)
+		if (mmscope_views[i].snapshot && mmscope_views[i].ioctl == cmd)
+			v = &mmscope_views[i];
+	if (!v)
+		return -ENOTTY;
+	err = mmscope_copy_arg_in(&arg, sizeof(arg), MMSCOPE_PHYS_SNAP_SIZE_VER0,
+				  uarg, &usize);
+	if (err)
+		return err;
+	if (arg.flags || arg.__reserved0 ||
+	    memchr_inv(arg.__reserved, 0, sizeof(arg.__reserved)))
+		return -EINVAL;
+	if (arg.rec_size < v->kinds[0].size_ver0 || !IS_ALIGNED(arg.rec_size, 8) ||
+	    arg.rec_size > PAGE_SIZE)
+		return -EINVAL;
+
+	out.buf = u64_to_user_ptr(arg.buf);
+	out.rec_size = arg.rec_size;
+	out.ksize = min_t(size_t, v->kinds[0].size, arg.rec_size);
+	out.cap = div_u64(arg.buf_len, arg.rec_size);
+	err = v->produce(v, NULL, snap_emit, &out);
+	if (err)
+		return err;
+	arg.nr_recs = out.written;
+	arg.nr_total = out.total;
+	return mmscope_copy_arg_out(uarg, usize, &arg, sizeof(arg));
 }
 
 static long mmscope_ioctl(struct file *file, unsigned int cmd,
@@ -375,25 +581,17 @@ static long mmscope_ioctl(struct file *file, unsigned int cmd,
 	case MMSCOPE_IOC_MM_SUMMARY:
 		return mmscope_ioc_mm_summary(uarg);
 	case MMSCOPE_IOC_PT_WALK:
-		return mmscope_ioc_pt_walk(file, uarg);
+		return mmscope_ioc_pt_walk(uarg);
+	case MMSCOPE_IOC_VMAS:
+		return mmscope_ioc_vmas(uarg);
 	case MMSCOPE_IOC_TRACK:
 		return mmscope_ioc_track(uarg);
 	case MMSCOPE_IOC_FAULT_STATS:
 		return mmscope_ioc_fault_stats(uarg);
 	case MMSCOPE_IOC_FAULT_STREAM:
 		return mmscope_ioc_fault_stream(file->private_data, uarg);
-	case MMSCOPE_IOC_PHYS_ZONES:
-		return mmscope_ioc_phys(MMSCOPE_VIEW_ZONES, uarg);
-	case MMSCOPE_IOC_PHYS_BUDDY:
-		return mmscope_ioc_phys(MMSCOPE_VIEW_BUDDY, uarg);
-	case MMSCOPE_IOC_PHYS_LRU:
-		return mmscope_ioc_phys(MMSCOPE_VIEW_LRU, uarg);
-	case MMSCOPE_IOC_PHYS_STATS:
-		return mmscope_ioc_phys(MMSCOPE_VIEW_NR, uarg);
-	case MMSCOPE_IOC_PHYS_SLAB:
-		return mmscope_ioc_phys(MMSCOPE_VIEW_SLAB, uarg);
 	default:
-		return -ENOTTY;
+		return mmscope_ioc_snapshot(cmd, uarg);
 	}
 }
 

@@ -23,19 +23,22 @@
  *
  * Context: probe handlers run with preemption disabled and must not sleep;
  * they reach a tracked task only under RCU (track.c frees entries after a
- * grace period).  Counters are atomics; the VMA table and each stream ring
- * have their own spinlock, taken with interrupts off and held for a few
- * stores.  Page tables are read locklessly: the fault path holds the VMA
- * (mmap_lock or the per-VMA lock), so only a PTE table can go, and 6.12
- * frees those through RCU, which the reads are inside.
+ * grace period).  Counters (this file's part of each tracked entry, made by
+ * its track client) are atomics; the VMA table and each stream ring have
+ * their own spinlock, taken with interrupts off and held for a few stores.
+ * The page table at the faulting address is read by pgtable.c's lockless
+ * peek.  hooks_lock serialises registering and unregistering the hooks
+ * (track.c calls start/stop under its table lock: that lock, then this).
+ * Stream records leave the ring through mmscope_reader_take() into the
+ * presenter's buffer, which copies them out with no lock held.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/hugetlb.h>
 #include <linux/kprobes.h>
+#include <linux/mutex.h>
 #include <linux/mm.h>
 #include <linux/pid.h>
-#include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/irq_work.h>
 #include <linux/slab.h>
@@ -43,35 +46,17 @@
 #include <linux/swap.h>
 #include <linux/swapops.h>
 #include <linux/tracepoint.h>
-#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <asm/trap_pf.h>
 
-#include "compat.h"
-#include "mmscope.h"
+#include "fault.h"
+#include "mem.h"
+#include "pgtable.h"
+#include "process.h"
+#include "track.h"
 
 #define CREATE_TRACE_POINTS
 #include "mmscope_trace.h"
-
-/* Page-table state at the faulting address, before and after. */
-enum {
-	ST_NONE,	/* no entry (or no table) */
-	ST_ZERO,	/* the zero page */
-	ST_RO,		/* present, not writable */
-	ST_RW,		/* present, writable */
-	ST_PROTNONE,	/* NUMA hinting entry */
-	ST_SWAP,
-	ST_MIGRATION,
-	ST_OTHER,
-};
-
-struct pt_state {
-	u8 st;
-	bool huge;		/* a PMD or PUD leaf */
-	bool pmd_none;		/* no PTE table (nor leaf) under the PMD */
-	unsigned long pfn;
-	unsigned int present;	/* present PTEs in the table, within the VMA */
-};
 
 /* What the entry handler passes to the return handler (kretprobe data). */
 struct fault_ctx {
@@ -81,122 +66,64 @@ struct fault_ctx {
 	unsigned int flags;
 	u8 origin, access, memory;
 	bool count_window;
-	struct pt_state before;
+	struct mmscope_peek before;
 };
 
-static void read_state_irqoff(struct mm_struct *mm, unsigned long addr,
-			      unsigned long vm_start, unsigned long vm_end,
-			      bool count_window, struct pt_state *s);
+/* Counters of one tracked process (any context may add). */
+#define FAULT_VMA_SLOTS	32
 
-static void read_state(struct mm_struct *mm, unsigned long addr,
-		       unsigned long vm_start, unsigned long vm_end,
-		       bool count_window, struct pt_state *s)
+struct fault_vma_slot {
+	unsigned long start, end;
+	u64 faults;
+	u64 cause[16];
+};
+
+struct mmscope_faults {
+	atomic64_t total;
+	atomic64_t origin[MMSCOPE_NR_ORIGINS];
+	atomic64_t access[MMSCOPE_NR_ACCESSES];
+	atomic64_t result[MMSCOPE_NR_RESULTS];
+	atomic64_t memory[MMSCOPE_NR_MEMS];
+	atomic64_t cause[MMSCOPE_NR_CAUSES];
+	atomic64_t faultaround_pages;
+	spinlock_t vma_lock;		/* protects the four below */
+	unsigned int nr_vmas;
+	struct fault_vma_slot vmas[FAULT_VMA_SLOTS];
+	u64 other_vmas;
+};
+
+/* Its slot in struct mmscope_task.client[]. */
+#define FAULT_CLIENT	0
+
+static struct mmscope_faults *faults_of(struct mmscope_task *t)
 {
-	unsigned long irqflags;
-
-	memset(s, 0, sizeof(*s));
-	s->st = ST_NONE;
-	/*
-	 * Interrupts off, as GUP-fast: page tables are freed only after an
-	 * RCU-sched grace period or a TLB-flush IPI, and after a fault that
-	 * dropped mmap_lock nothing else keeps them.
-	 */
-	local_irq_save(irqflags);
-	read_state_irqoff(mm, addr, vm_start, vm_end, count_window, s);
-	local_irq_restore(irqflags);
+	return t->client[FAULT_CLIENT];
 }
 
-static void read_state_irqoff(struct mm_struct *mm, unsigned long addr,
-			      unsigned long vm_start, unsigned long vm_end,
-			      bool count_window, struct pt_state *s)
-{
-	pgd_t *pgdp;
-	p4d_t *p4dp;
-	pud_t *pudp, pud;
-	pmd_t *pmdp, pmd;
-	pte_t *table, pte;
-	unsigned long a, lo, hi;
+static void fault_record(struct task_struct *task, unsigned long vm_end,
+			 struct mmscope_fault_event *e);
 
-	pgdp = pgd_offset(mm, addr);
-	if (pgd_none(READ_ONCE(*pgdp)))
-		goto no_table;
-	p4dp = p4d_offset(pgdp, addr);
-	if (p4d_none(READ_ONCE(*p4dp)))
-		goto no_table;
-	pudp = pud_offset(p4dp, addr);
-	pud = READ_ONCE(*pudp);
-	if (pud_none(pud))
-		goto no_table;
-	if (pud_leaf(pud)) {
-		s->huge = true;
-		s->st = pud_write(pud) ? ST_RW : ST_RO;
-		return;
-	}
-	pmdp = pmd_offset(pudp, addr);
-	pmd = mmscope_pmdp_get_lockless(pmdp);
-	if (pmd_none(pmd))
-		goto no_table;
-	if (!pmd_present(pmd)) {
-		s->huge = true;
-		s->st = is_migration_entry(pmd_to_swp_entry(pmd)) ? ST_MIGRATION : ST_OTHER;
-		return;
-	}
-	if (pmd_leaf(pmd) || pmd_devmap(pmd)) {
-		s->huge = true;
-		s->pfn = pmd_pfn(pmd);
-		s->st = pmd_protnone(pmd) ? ST_PROTNONE : pmd_write(pmd) ? ST_RW : ST_RO;
-		return;
-	}
-	if (pmd_bad(pmd)) {
-		s->st = ST_OTHER;
-		return;
-	}
-
-	table = pte_offset_kernel(&pmd, addr & PMD_MASK);
-	pte = ptep_get(table + pte_index(addr));
-	if (count_window) {
-		lo = max(vm_start, addr & PMD_MASK);
-		hi = min(vm_end, (addr & PMD_MASK) + PMD_SIZE);
-		for (a = lo; a < hi; a += PAGE_SIZE)
-			if (pte_present(ptep_get(table + pte_index(a))))
-				s->present++;
-	}
-
-	if (pte_none(pte))
-		return;
-	if (pte_present(pte)) {
-		s->pfn = pte_pfn(pte);
-		if (pte_protnone(pte))
-			s->st = ST_PROTNONE;
-		else if (is_zero_pfn(s->pfn))
-			s->st = ST_ZERO;
-		else
-			s->st = pte_write(pte) ? ST_RW : ST_RO;
-	} else {
-		swp_entry_t e = pte_to_swp_entry(pte);
-
-		if (!non_swap_entry(e))
-			s->st = ST_SWAP;
-		else if (is_migration_entry(e))
-			s->st = ST_MIGRATION;
-		else
-			s->st = ST_OTHER;
-	}
-	return;
-
-no_table:
-	s->pmd_none = true;
-}
-
+/*
+ * The memory class of a fault: the VMA's kind (process.c's one decision
+ * tree), except that a VM_MIXEDMAP mapping (DAX, drivers) is special even
+ * with a file: its faults are not served from the page cache.
+ */
 static u8 vma_memory(struct vm_area_struct *vma)
 {
-	if (is_vm_hugetlb_page(vma))
-		return MMSCOPE_MEM_HUGETLB;
-	if (vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP | VM_IO))
+	if (!is_vm_hugetlb_page(vma) && (vma->vm_flags & VM_MIXEDMAP))
 		return MMSCOPE_MEM_SPECIAL;
-	if (vma->vm_file)
-		return mmscope_vma_is_shmem(vma) ? MMSCOPE_MEM_SHMEM : MMSCOPE_MEM_FILE;
-	return vma->vm_ops ? MMSCOPE_MEM_SPECIAL : MMSCOPE_MEM_ANON;
+	switch (mmscope_vma_kind(vma)) {
+	case MMSCOPE_VMA_HUGETLB:
+		return MMSCOPE_MEM_HUGETLB;
+	case MMSCOPE_VMA_SPECIAL:
+		return MMSCOPE_MEM_SPECIAL;
+	case MMSCOPE_VMA_FILE:
+		return MMSCOPE_MEM_FILE;
+	case MMSCOPE_VMA_SHMEM:
+		return MMSCOPE_MEM_SHMEM;
+	default:
+		return MMSCOPE_MEM_ANON;
+	}
 }
 
 /* mm_account_fault()'s view of the result, plus the errors it skips. */
@@ -221,10 +148,10 @@ static u8 fault_result(vm_fault_t ret, unsigned int flags)
  * VM_FAULT_RETRY | VM_FAULT_MAJOR, so "major" here is the raw bit (or an
  * attempt already tried), not the result class.
  */
-static u8 fault_cause(const struct fault_ctx *c, const struct pt_state *after,
+static u8 fault_cause(const struct fault_ctx *c, const struct mmscope_peek *after,
 		      u8 result, vm_fault_t ret)
 {
-	const struct pt_state *b = &c->before;
+	const struct mmscope_peek *b = &c->before;
 	bool write = c->access == MMSCOPE_ACCESS_WRITE;
 	bool major = (ret & VM_FAULT_MAJOR) || (c->flags & FAULT_FLAG_TRIED);
 
@@ -233,26 +160,26 @@ static u8 fault_cause(const struct fault_ctx *c, const struct pt_state *after,
 		return MMSCOPE_CAUSE_OTHER;
 	if (c->memory == MMSCOPE_MEM_HUGETLB)
 		return MMSCOPE_CAUSE_HUGETLB;
-	if (b->st == ST_MIGRATION)
+	if (b->st == MMSCOPE_PEEK_MIGRATION)
 		return MMSCOPE_CAUSE_MIGRATION_WAIT;
-	if (b->st == ST_PROTNONE)
+	if (b->st == MMSCOPE_PEEK_PROTNONE)
 		return MMSCOPE_CAUSE_NUMA_HINT;
-	if (b->st == ST_SWAP)
+	if (b->st == MMSCOPE_PEEK_SWAP)
 		return major ? MMSCOPE_CAUSE_SWAPIN_IO : MMSCOPE_CAUSE_SWAPIN_CACHE;
-	if (b->st == ST_NONE && (c->vm_flags & (VM_UFFD_MISSING | VM_UFFD_MINOR)))
+	if (b->st == MMSCOPE_PEEK_NONE && (c->vm_flags & (VM_UFFD_MISSING | VM_UFFD_MINOR)))
 		return MMSCOPE_CAUSE_UFFD;
-	if ((b->st == ST_RO || b->st == ST_ZERO) && write &&
+	if ((b->st == MMSCOPE_PEEK_RO || b->st == MMSCOPE_PEEK_ZERO) && write &&
 	    (c->vm_flags & VM_UFFD_WP) && result == MMSCOPE_RESULT_RETRY)
 		return MMSCOPE_CAUSE_UFFD;
 	if (c->memory == MMSCOPE_MEM_SPECIAL)
 		return MMSCOPE_CAUSE_OTHER;
 
-	if (b->st == ST_NONE) {
+	if (b->st == MMSCOPE_PEEK_NONE) {
 		if (c->memory == MMSCOPE_MEM_ANON) {
 			if (after->huge)
-				return after->st == ST_RW ? MMSCOPE_CAUSE_THP_ALLOC
+				return after->st == MMSCOPE_PEEK_RW ? MMSCOPE_CAUSE_THP_ALLOC
 							  : MMSCOPE_CAUSE_ZERO_PAGE;
-			if (after->st == ST_ZERO)
+			if (after->st == MMSCOPE_PEEK_ZERO)
 				return MMSCOPE_CAUSE_ZERO_PAGE;
 			/*
 			 * The PMD was empty in a VMA that asked for huge pages
@@ -262,7 +189,7 @@ static u8 fault_cause(const struct fault_ctx *c, const struct pt_state *after,
 			    !(c->vm_flags & VM_NOHUGEPAGE) &&
 			    c->vm_start <= (c->address & HPAGE_PMD_MASK) &&
 			    c->vm_end >= (c->address & HPAGE_PMD_MASK) + HPAGE_PMD_SIZE &&
-			    after->st != ST_NONE)
+			    after->st != MMSCOPE_PEEK_NONE)
 				return MMSCOPE_CAUSE_THP_FALLBACK;
 			/*
 			 * A read maps the zero page (x86 never forbids it), so
@@ -271,7 +198,7 @@ static u8 fault_cause(const struct fault_ctx *c, const struct pt_state *after,
 			 * putting a page back between our two reads, or
 			 * another thread's write.
 			 */
-			if (!write || after->st == ST_NONE)
+			if (!write || after->st == MMSCOPE_PEEK_NONE)
 				return MMSCOPE_CAUSE_OTHER;
 			return MMSCOPE_CAUSE_ANON_NEW;
 		}
@@ -280,9 +207,9 @@ static u8 fault_cause(const struct fault_ctx *c, const struct pt_state *after,
 			return MMSCOPE_CAUSE_COW_COPY;	/* do_cow_fault() */
 		return major ? MMSCOPE_CAUSE_CACHE_MISS : MMSCOPE_CAUSE_CACHE_HIT;
 	}
-	if ((b->st == ST_RO || b->st == ST_ZERO) && write) {
+	if ((b->st == MMSCOPE_PEEK_RO || b->st == MMSCOPE_PEEK_ZERO) && write) {
 		/* retried before it resolved: neither a copy nor a reuse yet */
-		if (after->st == ST_NONE ||
+		if (after->st == MMSCOPE_PEEK_NONE ||
 		    (result == MMSCOPE_RESULT_RETRY && after->st == b->st &&
 		     after->pfn == b->pfn))
 			return MMSCOPE_CAUSE_OTHER;
@@ -319,7 +246,7 @@ static int hmf_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	c->count_window = (c->memory == MMSCOPE_MEM_FILE || c->memory == MMSCOPE_MEM_SHMEM) &&
 			  c->access != MMSCOPE_ACCESS_WRITE;
 	if (c->memory != MMSCOPE_MEM_HUGETLB)
-		read_state(c->mm, c->address, c->vm_start, c->vm_end,
+		mmscope_pt_peek(c->mm, c->address, c->vm_start, c->vm_end,
 			   c->count_window, &c->before);
 	return 0;
 }
@@ -332,7 +259,7 @@ static int hmf_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct fault_ctx *c = (struct fault_ctx *)ri->data;
 	vm_fault_t ret = regs_return_value(regs);
 	struct mmscope_fault_event e = {};
-	struct pt_state after = { .st = ST_NONE };
+	struct mmscope_peek after = { .st = MMSCOPE_PEEK_NONE };
 
 	e.time_ns = ktime_get_ns();
 	e.latency_ns = e.time_ns - c->t0;
@@ -346,7 +273,7 @@ static int hmf_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	/* The fault may have dropped mmap_lock (RETRY, COMPLETED): the VMA
 	 * may be gone, so only the saved copies of its fields are used. */
 	if (c->memory != MMSCOPE_MEM_HUGETLB)
-		read_state(c->mm, c->address, c->vm_start, c->vm_end,
+		mmscope_pt_peek(c->mm, c->address, c->vm_start, c->vm_end,
 			   c->count_window, &after);
 	e.cause = fault_cause(c, &after, e.result, ret);
 	if (e.cause == MMSCOPE_CAUSE_CACHE_HIT && c->count_window &&
@@ -354,7 +281,7 @@ static int hmf_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 		e.faultaround = after.present - c->before.present - 1;
 	if (e.result == MMSCOPE_RESULT_SIGSEGV)
 		this_cpu_write(segv_counted, current);
-	mmscope_fault_record(current, c->vm_end, &e);
+	fault_record(current, c->vm_end, &e);
 	return 0;
 }
 
@@ -433,45 +360,35 @@ static void probe_signal_generate(void *data, int sig, struct kernel_siginfo *in
 	e.result = MMSCOPE_RESULT_SIGSEGV;
 	e.memory = MMSCOPE_MEM_NONE;
 	e.cause = MMSCOPE_CAUSE_OTHER;
-	mmscope_fault_record(current, 0, &e);
+	fault_record(current, 0, &e);
 }
 
-static struct tracepoint *tp_signal_generate, *tp_page_fault_user, *tp_fork;
+static struct tracepoint *tp_signal_generate, *tp_page_fault_user;
+static DEFINE_MUTEX(hooks_lock);
+static bool hooks_on;		/* written under hooks_lock */
 
-static void find_tracepoint(struct tracepoint *tp, void *priv)
-{
-	if (!strcmp(tp->name, "signal_generate"))
-		tp_signal_generate = tp;
-	else if (!strcmp(tp->name, "page_fault_user"))
-		tp_page_fault_user = tp;
-	else if (!strcmp(tp->name, "sched_process_fork"))
-		tp_fork = tp;
-}
-
-static bool hooks_on;	/* protected by the caller's mmscope_tasks_lock */
-
-/**
- * mmscope_fault_hooks_start - register the fault hooks (first tracked task)
- * Called with mmscope_tasks_lock held; sleeps.  Return: 0 or -errno.
- */
-int mmscope_fault_hooks_start(void)
+/* The first process is tracked: register the hooks.  Sleeps. */
+static int fault_hooks_start(void)
 {
 	int err;
 
+	mmscope_track_assert_locked();
+	mutex_lock(&hooks_lock);
+	err = 0;
 	if (hooks_on)
-		return 0;
-	if (!tp_signal_generate || !tp_page_fault_user || !tp_fork)
-		for_each_kernel_tracepoint(find_tracepoint, NULL);
-	if (!tp_signal_generate || !tp_page_fault_user || !tp_fork) {
-		pr_err("tracepoints signal_generate/page_fault_user/sched_process_fork not found\n");
-		return -ENOENT;
+		goto out;
+	if (!tp_signal_generate)
+		tp_signal_generate = mmscope_find_tracepoint("signal_generate");
+	if (!tp_page_fault_user)
+		tp_page_fault_user = mmscope_find_tracepoint("page_fault_user");
+	err = -ENOENT;
+	if (!tp_signal_generate || !tp_page_fault_user) {
+		pr_err("tracepoints signal_generate/page_fault_user not found\n");
+		goto out;
 	}
-	err = tracepoint_probe_register(tp_fork, mmscope_track_fork, NULL);
-	if (err)
-		return err;
 	err = tracepoint_probe_register(tp_page_fault_user, probe_page_fault_user, NULL);
 	if (err)
-		goto undo_fork;
+		goto out;
 	err = tracepoint_probe_register(tp_signal_generate, probe_signal_generate, NULL);
 	if (err)
 		goto undo_pfu;
@@ -482,52 +399,49 @@ int mmscope_fault_hooks_start(void)
 		goto undo_sig;
 	}
 	WRITE_ONCE(hooks_on, true);
-	return 0;
+	goto out;
 
 undo_sig:
 	tracepoint_probe_unregister(tp_signal_generate, probe_signal_generate, NULL);
 undo_pfu:
 	tracepoint_probe_unregister(tp_page_fault_user, probe_page_fault_user, NULL);
-undo_fork:
-	tracepoint_probe_unregister(tp_fork, mmscope_track_fork, NULL);
 	tracepoint_synchronize_unregister();
+out:
+	mutex_unlock(&hooks_lock);
 	return err;
 }
 
-bool mmscope_fault_hooks_active(void)
+/* Tracking went idle: unregister them.  Sleeps. */
+static void fault_hooks_stop(void)
 {
-	return READ_ONCE(hooks_on);
-}
-
-/** mmscope_fault_hooks_stop - unregister them (last task untracked); sleeps. */
-void mmscope_fault_hooks_stop(void)
-{
-	if (!hooks_on)
-		return;
-	unregister_kretprobe(&hmf_probe);
-	tracepoint_probe_unregister(tp_signal_generate, probe_signal_generate, NULL);
-	tracepoint_probe_unregister(tp_page_fault_user, probe_page_fault_user, NULL);
-	tracepoint_probe_unregister(tp_fork, mmscope_track_fork, NULL);
-	tracepoint_synchronize_unregister();
-	WRITE_ONCE(hooks_on, false);
+	mmscope_track_assert_locked();
+	mutex_lock(&hooks_lock);
+	if (hooks_on) {
+		unregister_kretprobe(&hmf_probe);
+		tracepoint_probe_unregister(tp_signal_generate, probe_signal_generate, NULL);
+		tracepoint_probe_unregister(tp_page_fault_user, probe_page_fault_user, NULL);
+		tracepoint_synchronize_unregister();
+		WRITE_ONCE(hooks_on, false);
+	}
+	mutex_unlock(&hooks_lock);
 }
 
 /* Faults the kretprobe could not follow since it was registered. */
-unsigned long mmscope_fault_missed(void)
+static unsigned long fault_missed(void)
 {
 	return READ_ONCE(hmf_probe.nmissed);
 }
 
 /* ---- per-task counters ---- */
 
-/**
- * mmscope_faults_account - count one classified fault in @f
- * Any context; takes f->vma_lock with interrupts off for the VMA table.
+/*
+ * Count one classified fault in @f.  Any context; takes f->vma_lock with
+ * interrupts off for the VMA table.
  */
-void mmscope_faults_account(struct mmscope_faults *f, unsigned long vm_end,
+static void faults_account(struct mmscope_faults *f, unsigned long vm_end,
 			    const struct mmscope_fault_event *e)
 {
-	struct mmscope_fault_vma_slot *slot = NULL, *min = NULL;
+	struct fault_vma_slot *slot = NULL, *min = NULL;
 	unsigned long irqflags;
 	int i;
 
@@ -557,7 +471,7 @@ void mmscope_faults_account(struct mmscope_faults *f, unsigned long vm_end,
 		 * faults, whose counts move to other_vmas: the busiest VMAs
 		 * stay in the table whatever the order they were first seen.
 		 */
-		if (f->nr_vmas < MMSCOPE_FAULT_VMA_SLOTS) {
+		if (f->nr_vmas < FAULT_VMA_SLOTS) {
 			slot = &f->vmas[f->nr_vmas++];
 		} else {
 			slot = min;
@@ -580,8 +494,8 @@ static int cmp_vma_faults(const void *a, const void *b)
 	       x->start < y->start ? -1 : 1;
 }
 
-/** mmscope_faults_read - snapshot @f into the uapi struct (output fields). */
-void mmscope_faults_read(struct mmscope_faults *f, struct mmscope_fault_stats *s)
+/* Snapshot @f into the uapi struct (its output fields). */
+static void faults_read(struct mmscope_faults *f, struct mmscope_fault_stats *s)
 {
 	struct mmscope_fault_vma *tmp;
 	unsigned long irqflags;
@@ -599,9 +513,9 @@ void mmscope_faults_read(struct mmscope_faults *f, struct mmscope_fault_stats *s
 	for (i = 0; i < MMSCOPE_NR_CAUSES; i++)
 		s->cause[i] = atomic64_read(&f->cause[i]);
 	s->faultaround_pages = atomic64_read(&f->faultaround_pages);
-	s->missed = mmscope_fault_missed();
+	s->missed = fault_missed();
 
-	tmp = kcalloc(MMSCOPE_FAULT_VMA_SLOTS, sizeof(*tmp), GFP_KERNEL);
+	tmp = kcalloc(FAULT_VMA_SLOTS, sizeof(*tmp), GFP_KERNEL);
 	spin_lock_irqsave(&f->vma_lock, irqflags);
 	n = tmp ? f->nr_vmas : 0;
 	for (i = 0; i < n; i++) {
@@ -620,6 +534,75 @@ void mmscope_faults_read(struct mmscope_faults *f, struct mmscope_fault_stats *s
 	for (i = s->nr_vmas; i < n; i++)
 		s->other_vmas += tmp[i].faults;
 	kfree(tmp);
+}
+
+/**
+ * mmscope_task_fault_stats_of - fault counters of tracked entry @t
+ * For a file operation in @t's debugfs directory, which keeps @t alive:
+ * takes no table lock, since untracking removes that directory under the
+ * table lock and waits for such operations (taking it here deadlocked).
+ */
+void mmscope_task_fault_stats_of(struct mmscope_task *t, struct mmscope_fault_stats *s)
+{
+	/*
+	 * Exited first, counters after: a process that has exited counts no
+	 * more, so an EXITED snapshot is final and self-consistent (read the
+	 * other way round, a fault still being counted could be frozen in).
+	 */
+	bool exited = !pid_has_task(t->pid, PIDTYPE_TGID);
+
+	smp_rmb();	/* the exit, then the counters its threads left */
+	faults_read(faults_of(t), s);
+	if (exited)
+		s->flags |= MMSCOPE_FAULT_EXITED;
+}
+
+static void stats_of(struct mmscope_task *t, void *arg)
+{
+	mmscope_task_fault_stats_of(t, arg);
+}
+
+/**
+ * mmscope_task_fault_stats - fault counters of tracked process @nr
+ * Fills the output fields of @s.  Return: 0 or -ENOENT (not tracked).
+ */
+int mmscope_task_fault_stats(pid_t nr, struct mmscope_fault_stats *s)
+{
+	return mmscope_track_call(nr, stats_of, s);
+}
+
+/* ---- this producer's part of each tracked entry ---- */
+
+static int fault_attach(struct mmscope_task *t, gfp_t gfp)
+{
+	struct mmscope_faults *f = kzalloc(sizeof(*f), gfp);
+
+	if (!f)
+		return -ENOMEM;
+	spin_lock_init(&f->vma_lock);
+	t->client[FAULT_CLIENT] = f;
+	return 0;
+}
+
+static void fault_detach(struct mmscope_task *t)
+{
+	kfree(t->client[FAULT_CLIENT]);
+	t->client[FAULT_CLIENT] = NULL;
+}
+
+static const struct mmscope_track_client fault_client = {
+	.slot = FAULT_CLIENT,
+	.bytes = sizeof(struct mmscope_faults),
+	.attach = fault_attach,
+	.detach = fault_detach,
+	.start = fault_hooks_start,
+	.stop = fault_hooks_stop,
+};
+
+/* At load, before any process can be tracked. */
+void mmscope_fault_init(void)
+{
+	mmscope_track_register(&fault_client);
 }
 
 /* ---- event streams ---- */
@@ -662,21 +645,24 @@ static void reader_wake(struct irq_work *work)
 	wake_up_interruptible(&r->wq);
 }
 
-/**
- * mmscope_fault_record - a classified fault of @task: count it, trace it,
- * and hand it to the streams that want it.  Probe context.
+/*
+ * A classified fault of @task: count it, trace it, and hand it to the
+ * streams that want it.  Probe context.
  */
-void mmscope_fault_record(struct task_struct *task, unsigned long vm_end,
+static void fault_record(struct task_struct *task, unsigned long vm_end,
 			  struct mmscope_fault_event *e)
 {
 	struct mmscope_reader *r;
+	struct mmscope_task *t;
 	struct pid *tgid;
 
 	e->pid = task->tgid;
 	e->tid = task->pid;
 	rcu_read_lock();
-	tgid = mmscope_fault_account_task(task, vm_end, e);
-	if (tgid) {
+	t = mmscope_track_lookup_rcu(task);
+	if (t) {
+		tgid = t->pid;
+		faults_account(faults_of(t), vm_end, e);
 		trace_mmscope_fault(e);
 		list_for_each_entry_rcu(r, &mmscope_readers, node)
 			if (!r->pid || r->pid == tgid)
@@ -732,55 +718,52 @@ void mmscope_reader_stop(struct mmscope_reader *r)
 }
 
 /**
- * mmscope_reader_read - copy whole records to user space
- * Blocks (interruptibly) unless @nonblock.  The ring lock is dropped before
- * each copy.  Return: bytes copied, -EAGAIN, -ERESTARTSYS or -EFAULT.
+ * mmscope_reader_take - move up to @max records from the ring into @buf
+ * Counted as delivered at once, under the ring lock (readers may share the
+ * file); the caller copies them out with no lock held.  Return: how many.
  */
-ssize_t mmscope_reader_read(struct mmscope_reader *r, char __user *buf,
-			    size_t len, bool nonblock)
+unsigned int mmscope_reader_take(struct mmscope_reader *r,
+				 struct mmscope_fault_event *buf, unsigned int max)
 {
-	struct mmscope_fault_event bounce[16];
-	size_t done = 0;
-	int err;
+	unsigned long irqflags;
+	unsigned int n = 0;
 
-	while (len - done >= sizeof(bounce[0])) {
-		unsigned long irqflags;
-		unsigned int n = 0;
-
-		spin_lock_irqsave(&r->lock, irqflags);
-		while (r->tail != r->head && n < ARRAY_SIZE(bounce) &&
-		       len - done - n * sizeof(bounce[0]) >= sizeof(bounce[0]))
-			bounce[n++] = r->ring[r->tail++ & r->mask];
-		r->delivered += n;	/* under the lock: readers may share the file */
-		spin_unlock_irqrestore(&r->lock, irqflags);
-
-		if (!n) {
-			if (done)
-				break;
-			if (nonblock)
-				return -EAGAIN;
-			err = wait_event_interruptible(r->wq,
-					READ_ONCE(r->head) != READ_ONCE(r->tail));
-			if (err)
-				return err;
-			continue;
-		}
-		if (copy_to_user(buf + done, bounce, n * sizeof(bounce[0]))) {
-			/* taken but not delivered: count them as dropped */
-			spin_lock_irqsave(&r->lock, irqflags);
-			r->delivered -= n;
-			r->dropped += n;
-			spin_unlock_irqrestore(&r->lock, irqflags);
-			return done ? done : -EFAULT;
-		}
-		done += n * sizeof(bounce[0]);
-	}
-	return done;
+	spin_lock_irqsave(&r->lock, irqflags);
+	while (r->tail != r->head && n < max)
+		buf[n++] = r->ring[r->tail++ & r->mask];
+	r->delivered += n;
+	spin_unlock_irqrestore(&r->lock, irqflags);
+	return n;
 }
 
-__poll_t mmscope_reader_poll(struct mmscope_reader *r, struct file *file,
-			     poll_table *wait)
+/* @n taken records were not delivered (the copy failed): count them dropped. */
+void mmscope_reader_undo(struct mmscope_reader *r, unsigned int n)
 {
-	poll_wait(file, &r->wq, wait);
-	return READ_ONCE(r->head) != READ_ONCE(r->tail) ? EPOLLIN | EPOLLRDNORM : 0;
+	unsigned long irqflags;
+
+	spin_lock_irqsave(&r->lock, irqflags);
+	r->delivered -= n;
+	r->dropped += n;
+	spin_unlock_irqrestore(&r->lock, irqflags);
+}
+
+bool mmscope_reader_ready(struct mmscope_reader *r)
+{
+	return READ_ONCE(r->head) != READ_ONCE(r->tail);
+}
+
+/* Sleep until a record is there.  0 or -ERESTARTSYS. */
+int mmscope_reader_wait(struct mmscope_reader *r)
+{
+	return wait_event_interruptible(r->wq, mmscope_reader_ready(r));
+}
+
+void mmscope_reader_counts(struct mmscope_reader *r, u64 *dropped, u64 *delivered)
+{
+	unsigned long irqflags;
+
+	spin_lock_irqsave(&r->lock, irqflags);
+	*dropped = r->dropped;
+	*delivered = r->delivered;
+	spin_unlock_irqrestore(&r->lock, irqflags);
 }

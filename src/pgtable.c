@@ -30,6 +30,12 @@
  *
  * Concurrent change is expected (the target runs): each leaf is consistent
  * under its lock, a walk as a whole is not a snapshot.
+ *
+ * This file is the page-table reader: every read of a page table is here,
+ * the fault probes' lockless peek (mmscope_pt_peek(), at the end) too, and
+ * so is the paging depth.  It sits below the producers that use it, with one
+ * named back-reference: visit() calls the two hot ->leaf() visitors of
+ * process.c directly (INDIRECT_CALL_2, a measured win over a retpoline).
  */
 #include <linux/indirect_call_wrapper.h>
 #include <linux/mm.h>
@@ -40,7 +46,19 @@
 #include <linux/swapops.h>
 
 #include "compat.h"
-#include "mmscope.h"
+#include "pgtable.h"
+
+/* Paging depth in use: x86-64 decides 4 or 5 levels at boot (la57, no5lvl). */
+unsigned int mmscope_pgtable_levels(void)
+{
+	return pgtable_l5_enabled() ? 5 : 4;
+}
+
+/* Highest end address a walk may ask for: the lower canonical half. */
+unsigned long mmscope_user_limit(void)
+{
+	return 1UL << (pgtable_l5_enabled() ? 56 : 47);
+}
 
 /* Internal result of a level walk, beside the MMSCOPE_LEAF_* verdicts. */
 #define WALK_RELOCK	16	/* someone waits for mmap_lock: drop it */
@@ -74,6 +92,22 @@ static void leaf_set_page(struct mmscope_leaf *l, struct page *page)
 	l->kind = folio_kind(l->vma, l->folio);
 }
 
+/* What a non-present, non-empty entry is, as MMSCOPE_ENTRY_*. */
+static unsigned int swp_entry_type(swp_entry_t entry)
+{
+	if (!non_swap_entry(entry))
+		return MMSCOPE_ENTRY_SWAP;
+	if (is_migration_entry(entry))
+		return MMSCOPE_ENTRY_MIGRATION;
+	if (is_device_private_entry(entry) || is_device_exclusive_entry(entry))
+		return MMSCOPE_ENTRY_DEVICE;
+	if (is_hwpoison_entry(entry))
+		return MMSCOPE_ENTRY_HWPOISON;
+	if (is_pte_marker_entry(entry))
+		return MMSCOPE_ENTRY_MARKER;
+	return MMSCOPE_ENTRY_OTHER;
+}
+
 /*
  * A non-present, non-empty entry.  @locked: the entry's lock is held, so a
  * migration entry's page is locked and pfn_swap_entry_to_page() may check it.
@@ -82,22 +116,11 @@ static void leaf_set_swap(struct mmscope_leaf *l, swp_entry_t entry,
 			  unsigned long off, bool locked)
 {
 	l->swp = entry;
-	if (!non_swap_entry(entry)) {
-		l->type = MMSCOPE_ENTRY_SWAP;
+	l->type = swp_entry_type(entry);
+	if (l->type == MMSCOPE_ENTRY_SWAP) {
 		l->pfn = swp_offset(entry) + off;
 		return;
 	}
-	if (is_migration_entry(entry))
-		l->type = MMSCOPE_ENTRY_MIGRATION;
-	else if (is_device_private_entry(entry) ||
-		 is_device_exclusive_entry(entry))
-		l->type = MMSCOPE_ENTRY_DEVICE;
-	else if (is_hwpoison_entry(entry))
-		l->type = MMSCOPE_ENTRY_HWPOISON;
-	else if (is_pte_marker_entry(entry))
-		l->type = MMSCOPE_ENTRY_MARKER;
-	else
-		l->type = MMSCOPE_ENTRY_OTHER;
 	if (l->type != MMSCOPE_ENTRY_MARKER && l->type != MMSCOPE_ENTRY_OTHER) {
 		l->pfn = swp_offset_pfn(entry) + off;
 		if (pfn_valid(l->pfn))
@@ -179,7 +202,11 @@ static void leaf_from_huge(struct mmscope_leaf *l, struct vm_area_struct *vma,
 
 static int visit(struct mmscope_walk *w, const struct mmscope_leaf *l)
 {
-	/* once per PTE: a direct call for the two visitors that walk the most */
+	/*
+	 * Once per PTE: a direct call for the two visitors that walk the most.
+	 * The layering's one allowed back-reference (process.c's visitors,
+	 * named in scripts/layering).
+	 */
 	int ret = INDIRECT_CALL_2(w->ops->leaf, mmscope_summary_leaf,
 				  mmscope_sink_leaf, w, l);
 
@@ -527,13 +554,10 @@ static u32 leaf_sw_bits(const struct mmscope_leaf *l)
 
 /**
  * mmscope_leaf_to_rec - render a leaf as the uapi record
- * @show_pfn: the reader may see PFNs and swap offsets (CAP_SYS_ADMIN at
- *            open, pagemap's rule: PFNs help exploit rowhammer and leak
- *            physical layout); otherwise they read 0 and flags stay.
- * Called under the leaf's lock (it reads the page's mapcount and flags).
+ * Called from ->leaf(), under the leaf's lock (the walker's, which varies
+ * by level: see the top of this file): it reads the page's mapcount and flags.
  */
-void mmscope_leaf_to_rec(const struct mmscope_leaf *l, bool show_pfn,
-			 struct mmscope_pt_rec *r)
+void mmscope_leaf_to_rec(const struct mmscope_leaf *l, struct mmscope_pt_rec *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->addr = l->addr;
@@ -548,8 +572,125 @@ void mmscope_leaf_to_rec(const struct mmscope_leaf *l, bool show_pfn,
 		r->pkey = (l->entry & _PAGE_PKEY_MASK) >> _PAGE_BIT_PKEY_BIT0;
 	if (l->type == MMSCOPE_ENTRY_SWAP)
 		r->swap_type = swp_type(l->swp);
-	if (show_pfn && (l->type == MMSCOPE_ENTRY_PRESENT || l->type == MMSCOPE_ENTRY_SWAP))
+	if (l->type == MMSCOPE_ENTRY_PRESENT || l->type == MMSCOPE_ENTRY_SWAP)
 		r->pfn = l->pfn;
 	if (l->page && l->type == MMSCOPE_ENTRY_PRESENT)
 		r->mapcount = mmscope_page_mapcount(l->folio, l->page);
+}
+
+/* ---- the fault path's lockless peek -------------------------------------- */
+
+/* A non-present entry as the peek sees it (leaf_set_swap()'s classes). */
+static u8 peek_swap(swp_entry_t e)
+{
+	switch (swp_entry_type(e)) {
+	case MMSCOPE_ENTRY_SWAP:
+		return MMSCOPE_PEEK_SWAP;
+	case MMSCOPE_ENTRY_MIGRATION:
+		return MMSCOPE_PEEK_MIGRATION;
+	default:
+		return MMSCOPE_PEEK_OTHER;
+	}
+}
+
+static void peek_irqoff(struct mm_struct *mm, unsigned long addr,
+			unsigned long vm_start, unsigned long vm_end,
+			bool count_window, struct mmscope_peek *s)
+{
+	pgd_t *pgdp;
+	p4d_t *p4dp;
+	pud_t *pudp, pud;
+	pmd_t *pmdp, pmd;
+	pte_t *table, pte;
+	unsigned long a, lo, hi;
+
+	pgdp = pgd_offset(mm, addr);
+	if (pgd_none(READ_ONCE(*pgdp)))
+		goto no_table;
+	p4dp = p4d_offset(pgdp, addr);
+	if (p4d_none(READ_ONCE(*p4dp)))
+		goto no_table;
+	pudp = pud_offset(p4dp, addr);
+	pud = READ_ONCE(*pudp);
+	if (pud_none(pud))
+		goto no_table;
+	if (pud_leaf(pud)) {
+		s->huge = true;
+		s->st = pud_write(pud) ? MMSCOPE_PEEK_RW : MMSCOPE_PEEK_RO;
+		return;
+	}
+	pmdp = pmd_offset(pudp, addr);
+	pmd = mmscope_pmdp_get_lockless(pmdp);
+	if (pmd_none(pmd))
+		goto no_table;
+	if (!pmd_present(pmd)) {
+		s->huge = true;
+		s->st = peek_swap(pmd_to_swp_entry(pmd)) == MMSCOPE_PEEK_MIGRATION ?
+			MMSCOPE_PEEK_MIGRATION : MMSCOPE_PEEK_OTHER;
+		return;
+	}
+	if (pmd_leaf(pmd) || pmd_devmap(pmd)) {
+		s->huge = true;
+		s->pfn = pmd_pfn(pmd);
+		s->st = pmd_protnone(pmd) ? MMSCOPE_PEEK_PROTNONE : pmd_write(pmd) ? MMSCOPE_PEEK_RW : MMSCOPE_PEEK_RO;
+		return;
+	}
+	if (pmd_bad(pmd)) {
+		s->st = MMSCOPE_PEEK_OTHER;
+		return;
+	}
+
+	table = pte_offset_kernel(&pmd, addr & PMD_MASK);
+	pte = ptep_get(table + pte_index(addr));
+	if (count_window) {
+		lo = max(vm_start, addr & PMD_MASK);
+		hi = min(vm_end, (addr & PMD_MASK) + PMD_SIZE);
+		for (a = lo; a < hi; a += PAGE_SIZE)
+			if (pte_present(ptep_get(table + pte_index(a))))
+				s->present++;
+	}
+
+	if (pte_none(pte))
+		return;
+	if (pte_present(pte)) {
+		s->pfn = pte_pfn(pte);
+		if (pte_protnone(pte))
+			s->st = MMSCOPE_PEEK_PROTNONE;
+		else if (is_zero_pfn(s->pfn))
+			s->st = MMSCOPE_PEEK_ZERO;
+		else
+			s->st = pte_write(pte) ? MMSCOPE_PEEK_RW : MMSCOPE_PEEK_RO;
+	} else {
+		s->st = peek_swap(pte_to_swp_entry(pte));
+	}
+	return;
+
+no_table:
+	s->pmd_none = true;
+}
+
+
+/**
+ * mmscope_pt_peek - the entry at @addr of @mm, without mmap_lock
+ * @vm_start, @vm_end: the VMA's bounds, for @count_window
+ * @count_window: also count the present PTEs of the PTE table within the VMA
+ * @s: out
+ *
+ * For the fault probes: the faulting task holds the VMA (mmap_lock or the
+ * per-VMA lock), so only a PTE table can go; interrupts are off while the
+ * tables are read, as GUP-fast does: page tables are freed only after an
+ * RCU-sched grace period or a TLB-flush IPI, and after a fault that dropped
+ * mmap_lock nothing else keeps them.  Any context.
+ */
+void mmscope_pt_peek(struct mm_struct *mm, unsigned long addr,
+		     unsigned long vm_start, unsigned long vm_end,
+		     bool count_window, struct mmscope_peek *s)
+{
+	unsigned long irqflags;
+
+	memset(s, 0, sizeof(*s));
+	s->st = MMSCOPE_PEEK_NONE;
+	local_irq_save(irqflags);
+	peek_irqoff(mm, addr, vm_start, vm_end, count_window, s);
+	local_irq_restore(irqflags);
 }

@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmscope - physical memory: zones, buddy free lists, LRU lists, and what
- * taking each of them cost.  The slab producer is in slab.c; its presenters
- * are here with the others.
+ * mmscope - physical memory (a producer): zones, buddy free lists and LRU
+ * lists; slab caches are in slab.c, lock-hold accounting in hold.c.
  *
- * Each producer makes one pass and hands every record (a uapi struct, the
- * one both presenters render) to an emit callback with no lock held, so the
- * callback may sleep and copy to user space.  The two presenters for these
- * views live at the end of this file: the debugfs show functions and the
- * ioctl handlers that dev.c dispatches to.
+ * Each pass hands every record (a uapi struct, the one both presenters
+ * render) to an emit callback with no lock held, so the callback may sleep
+ * and copy to user space.  Nothing here knows of debugfs or user memory.
  *
  * Locking, per pass:
  *  - zones: no lock.  Every figure is a word the kernel updates locklessly
@@ -24,13 +21,12 @@
  *    of the counters, then one hold per list (or per generation and type),
  *    at most MMSCOPE_LRU_WALK_CAP folios per hold.  The unevictable "list"
  *    is never walked: lruvec_init() poisons it (it is only a counter).
- *  - phys_stats_lock protects phys_stats; it is taken alone, never inside
- *    zone->lock or lru_lock.  zone->lock and lru_lock are never nested.
+ *  zone->lock and lru_lock are never nested; every hold is bracketed by
+ *  mmscope_hold_begin()/mmscope_hold_end() (hold.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cgroup.h>
-#include <linux/debugfs.h>
 #include <linux/kernfs.h>
 #include <linux/memcontrol.h>
 #include <linux/memory_hotplug.h>
@@ -40,99 +36,12 @@
 #include <linux/nodemask.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 #include <linux/vmstat.h>
 
 #include "compat.h"
-#include "mmscope.h"
-
-/* ---- what each pass cost ------------------------------------------------ */
-
-struct mmscope_phys_pass {
-	unsigned int view;
-	u64 start;		/* ktime_get_ns() at the start */
-	u64 hold_t0;		/* start of the current hold */
-	u64 holds;
-	u64 hold_ns;		/* longest hold of this pass */
-	u64 hold_entries;	/* entries visited in that hold */
-	u64 max_entries;	/* most entries in any hold of this pass */
-};
-
-static DEFINE_SPINLOCK(phys_stats_lock);
-static struct mmscope_phys_stat_rec phys_stats[MMSCOPE_VIEW_NR];	/* phys_stats_lock */
-
-static void pass_begin(struct mmscope_phys_pass *p, unsigned int view)
-{
-	memset(p, 0, sizeof(*p));
-	p->view = view;
-	p->start = ktime_get_ns();
-}
-
-/* Called right after the lock is taken. */
-static void hold_begin(struct mmscope_phys_pass *p)
-{
-	p->hold_t0 = ktime_get_ns();
-}
-
-/* Called right before the lock is dropped. */
-static void hold_end(struct mmscope_phys_pass *p, u64 entries)
-{
-	u64 ns = ktime_get_ns() - p->hold_t0;
-
-	p->holds++;
-	if (ns > p->hold_ns) {
-		p->hold_ns = ns;
-		p->hold_entries = entries;
-	}
-	p->max_entries = max(p->max_entries, entries);
-}
-
-static void pass_end(struct mmscope_phys_pass *p, int err)
-{
-	u64 ns = ktime_get_ns() - p->start;
-	struct mmscope_phys_stat_rec *s = &phys_stats[p->view];
-
-	spin_lock(&phys_stats_lock);
-	s->holds += p->holds;
-	if (!err) {
-		s->reads++;
-		s->last_read_ns = ns;
-		s->last_hold_ns = p->hold_ns;
-		s->last_hold_entries = p->hold_entries;
-	}
-	s->worst_read_ns = max(s->worst_read_ns, ns);
-	if (p->hold_ns > s->worst_hold_ns) {
-		s->worst_hold_ns = p->hold_ns;
-		s->worst_hold_entries = p->hold_entries;
-	}
-	s->max_hold_entries = max(s->max_hold_entries, p->max_entries);
-	spin_unlock(&phys_stats_lock);
-}
-
-/* Between holds: let others run, and let a killed reader go. */
-static int pass_yield(void)
-{
-	cond_resched();
-	return fatal_signal_pending(current) ? -EINTR : 0;
-}
-
-/* slab.c brackets its list_lock holds with these. */
-void mmscope_phys_hold_begin(struct mmscope_phys_pass *p)
-{
-	hold_begin(p);
-}
-
-void mmscope_phys_hold_end(struct mmscope_phys_pass *p, u64 entries)
-{
-	hold_end(p, entries);
-}
-
-int mmscope_phys_yield(void)
-{
-	return pass_yield();
-}
+#include "hold.h"
+#include "phys.h"
 
 /* ---- zones --------------------------------------------------------------- */
 
@@ -154,14 +63,6 @@ static const u8 zone_stat_map[] = {
 #ifdef MMSCOPE_HAVE_NR_UNACCEPTED
 	[NR_UNACCEPTED] = MMSCOPE_ZS_UNACCEPTED,
 #endif
-};
-
-/* uapi index -> the name /proc/zoneinfo and /proc/vmstat use. */
-static const char *const zone_stat_names[MMSCOPE_ZS_NR] = {
-	"nr_free_pages", "nr_zone_inactive_anon", "nr_zone_active_anon",
-	"nr_zone_inactive_file", "nr_zone_active_file", "nr_zone_unevictable",
-	"nr_zone_write_pending", "nr_mlock", "nr_bounce", "nr_zspages",
-	"nr_free_cma", "nr_unaccepted",
 };
 
 static void zone_fill(struct zone *zone, unsigned int nid, unsigned int zid,
@@ -208,7 +109,7 @@ static void zone_fill(struct zone *zone, unsigned int nid, unsigned int zid,
 	}
 }
 
-static int phys_zones(struct mmscope_phys_pass *p, mmscope_phys_emit_t emit, void *ctx)
+static int phys_zones(struct mmscope_pass *p, mmscope_emit_t emit, void *ctx)
 {
 	struct mmscope_zone_rec *r;
 	int nid, zid, err = 0;
@@ -219,7 +120,7 @@ static int phys_zones(struct mmscope_phys_pass *p, mmscope_phys_emit_t emit, voi
 	for_each_online_node(nid) {
 		for (zid = 0; zid < MAX_NR_ZONES; zid++) {
 			zone_fill(&NODE_DATA(nid)->node_zones[zid], nid, zid, r);
-			err = emit(ctx, r) ?: pass_yield();
+			err = emit(ctx, 0, r) ?: mmscope_pass_yield();
 			if (err)
 				goto out;
 		}
@@ -243,10 +144,6 @@ static const u8 mt_map[MIGRATE_TYPES] = {
 #ifdef CONFIG_MEMORY_ISOLATION
 	[MIGRATE_ISOLATE] = MMSCOPE_MT_ISOLATE,
 #endif
-};
-
-static const char *const mt_names[MMSCOPE_MT_NR] = {
-	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate",
 };
 
 /*
@@ -296,7 +193,7 @@ static int buddy_pageblocks(struct zone *zone, struct mmscope_buddy_rec *r)
 				r->pageblocks[mt_map[mt]]++;
 		}
 		if (!(++n % 1024)) {
-			err = pass_yield();
+			err = mmscope_pass_yield();
 			if (err)
 				return err;
 		}
@@ -304,7 +201,7 @@ static int buddy_pageblocks(struct zone *zone, struct mmscope_buddy_rec *r)
 	return 0;
 }
 
-static int buddy_zone(struct mmscope_phys_pass *p, struct zone *zone,
+static int buddy_zone(struct mmscope_pass *p, struct zone *zone,
 		      struct mmscope_buddy_rec *r)
 {
 	unsigned int order, mt;
@@ -316,7 +213,7 @@ static int buddy_zone(struct mmscope_phys_pass *p, struct zone *zone,
 		u64 budget = MMSCOPE_BUDDY_CAP;
 
 		spin_lock_irqsave(&zone->lock, flags);
-		hold_begin(p);
+		mmscope_hold_begin(p);
 		r->nr_free[order] = area->nr_free;
 		for (mt = 0; mt < MIGRATE_TYPES; mt++) {
 			struct list_head *pos;
@@ -332,9 +229,9 @@ static int buddy_zone(struct mmscope_phys_pass *p, struct zone *zone,
 			budget -= n;
 			r->walked[order][mt_map[mt]] = n;
 		}
-		hold_end(p, MMSCOPE_BUDDY_CAP - budget);
+		mmscope_hold_end(p, MMSCOPE_BUDDY_CAP - budget);
 		spin_unlock_irqrestore(&zone->lock, flags);
-		err = pass_yield();
+		err = mmscope_pass_yield();
 		if (err)
 			return err;
 	}
@@ -343,7 +240,7 @@ static int buddy_zone(struct mmscope_phys_pass *p, struct zone *zone,
 	return buddy_pageblocks(zone, r);
 }
 
-static int phys_buddy(struct mmscope_phys_pass *p, mmscope_phys_emit_t emit, void *ctx)
+static int phys_buddy(struct mmscope_pass *p, mmscope_emit_t emit, void *ctx)
 {
 	struct mmscope_buddy_rec *r;
 	int nid, zid, err = 0;
@@ -365,7 +262,7 @@ static int phys_buddy(struct mmscope_phys_pass *p, mmscope_phys_emit_t emit, voi
 			strscpy(r->name, zone->name, sizeof(r->name));
 			r->nr_orders = MMSCOPE_NR_PAGE_ORDERS;
 			r->pb_order = pageblock_order;
-			err = buddy_zone(p, zone, r) ?: emit(ctx, r);
+			err = buddy_zone(p, zone, r) ?: emit(ctx, 0, r);
 			if (err)
 				goto out;
 		}
@@ -377,26 +274,16 @@ out:
 
 /* ---- LRU lists ----------------------------------------------------------- */
 
-/* What the LRU producer emits: the record, then what only the text shows. */
-struct mmscope_phys_lru {
-	struct mmscope_lru_rec rec;	/* first: the ioctl copies from here */
-	char path[256];			/* cgroup path, "/" for the root */
-};
-
-static const char *const lru_flag_names[MMSCOPE_LF_NR] = {
-	"referenced", "active", "dirty", "writeback", "swapbacked", "mlocked",
-	"workingset", "large",
-};
-
 /*
- * Count the folios of one list, up to *budget of them.  Called under
- * lru_lock, which keeps every folio on the list and its size fixed.
+ * Count the folios of one list of @lruvec, up to *budget of them.  Called
+ * under lru_lock, which keeps every folio on the list and its size fixed.
  */
-static void lru_walk_list(struct list_head *head, struct mmscope_lru_rec *r,
-			  u64 *budget)
+static void lru_walk_list(struct lruvec *lruvec, struct list_head *head,
+			  struct mmscope_lru_rec *r, u64 *budget)
 {
 	struct folio *folio;
 
+	lockdep_assert_held(&lruvec->lru_lock);
 	r->walk_lists++;
 	list_for_each_entry(folio, head, lru) {
 		unsigned long flags;
@@ -454,7 +341,7 @@ static s64 lru_gen_size(mmscope_lru_gen_t *lrugen, int gen, int type)
 	return sum;
 }
 
-static void lru_fill(struct mmscope_phys_pass *p, struct lruvec *lruvec,
+static void lru_fill(struct mmscope_pass *p, struct lruvec *lruvec,
 		     struct mmscope_lru_rec *r)
 {
 	mmscope_lru_gen_t *lrugen = &lruvec->lrugen;
@@ -468,7 +355,7 @@ static void lru_fill(struct mmscope_phys_pass *p, struct lruvec *lruvec,
 
 	/* one hold: every counter of the lruvec, consistent with each other */
 	spin_lock_irq(&lruvec->lru_lock);
-	hold_begin(p);
+	mmscope_hold_begin(p);
 	for_each_lru(lru)
 		r->lists[lru] = lru_classic_size(lruvec, lru);
 	if (lrugen->enabled)
@@ -496,7 +383,7 @@ static void lru_fill(struct mmscope_phys_pass *p, struct lruvec *lruvec,
 		if (seq >= min(r->min_seq[0], r->min_seq[1]))
 			r->nr_gens = age + 1;
 	}
-	hold_end(p, 0);
+	mmscope_hold_end(p, 0);
 	spin_unlock_irq(&lruvec->lru_lock);
 
 	for (type = 0; type < ANON_AND_FILE; type++) {
@@ -509,10 +396,10 @@ static void lru_fill(struct mmscope_phys_pass *p, struct lruvec *lruvec,
 	for_each_evictable_lru(lru) {
 		budget = MMSCOPE_LRU_WALK_CAP;
 		spin_lock_irq(&lruvec->lru_lock);
-		hold_begin(p);
+		mmscope_hold_begin(p);
 		r->walk_expected += lru_classic_size(lruvec, lru);
-		lru_walk_list(&lruvec->lists[lru], r, &budget);
-		hold_end(p, MMSCOPE_LRU_WALK_CAP - budget);
+		lru_walk_list(lruvec, &lruvec->lists[lru], r, &budget);
+		mmscope_hold_end(p, MMSCOPE_LRU_WALK_CAP - budget);
 		spin_unlock_irq(&lruvec->lru_lock);
 		cond_resched();
 	}
@@ -521,11 +408,11 @@ static void lru_fill(struct mmscope_phys_pass *p, struct lruvec *lruvec,
 		for (type = 0; type < ANON_AND_FILE; type++) {
 			budget = MMSCOPE_LRU_WALK_CAP;
 			spin_lock_irq(&lruvec->lru_lock);
-			hold_begin(p);
+			mmscope_hold_begin(p);
 			r->walk_expected += lru_gen_size(lrugen, gen, type);
 			for (zid = 0; zid < MAX_NR_ZONES; zid++)
-				lru_walk_list(&lrugen->folios[gen][type][zid], r, &budget);
-			hold_end(p, MMSCOPE_LRU_WALK_CAP - budget);
+				lru_walk_list(lruvec, &lrugen->folios[gen][type][zid], r, &budget);
+			mmscope_hold_end(p, MMSCOPE_LRU_WALK_CAP - budget);
 			spin_unlock_irq(&lruvec->lru_lock);
 			cond_resched();
 		}
@@ -533,8 +420,8 @@ static void lru_fill(struct mmscope_phys_pass *p, struct lruvec *lruvec,
 }
 
 /* One record per node of one memcg (NULL: memcg disabled, node lruvecs). */
-static int lru_memcg(struct mmscope_phys_pass *p, struct mem_cgroup *memcg,
-		     struct mmscope_phys_lru *w, mmscope_phys_emit_t emit,
+static int lru_memcg(struct mmscope_pass *p, struct mem_cgroup *memcg,
+		     struct mmscope_phys_lru *w, mmscope_emit_t emit,
 		     void *ctx)
 {
 	int nid, err;
@@ -559,14 +446,14 @@ static int lru_memcg(struct mmscope_phys_pass *p, struct mem_cgroup *memcg,
 			strscpy(w->path, "-", sizeof(w->path));
 		}
 		lru_fill(p, lruvec, &w->rec);
-		err = emit(ctx, w) ?: pass_yield();
+		err = emit(ctx, 0, w) ?: mmscope_pass_yield();
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-static int phys_lru(struct mmscope_phys_pass *p, mmscope_phys_emit_t emit, void *ctx)
+static int phys_lru(struct mmscope_pass *p, mmscope_emit_t emit, void *ctx)
 {
 	struct cgroup_subsys_state *root, *pos = NULL, *next;
 	struct mmscope_phys_lru *w;
@@ -609,49 +496,20 @@ out:
 	return err;
 }
 
-/* ---- stats --------------------------------------------------------------- */
-
-static int phys_stats_emit(mmscope_phys_emit_t emit, void *ctx)
-{
-	struct mmscope_phys_stat_rec r;
-	unsigned int v;
-	int err;
-
-	for (v = 0; v < MMSCOPE_VIEW_NR; v++) {
-		spin_lock(&phys_stats_lock);
-		r = phys_stats[v];
-		spin_unlock(&phys_stats_lock);
-		r.view = v;
-		err = emit(ctx, &r);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static const char *const view_names[MMSCOPE_VIEW_NR] = {
-	[MMSCOPE_VIEW_ZONES] = "zones",
-	[MMSCOPE_VIEW_BUDDY] = "buddy",
-	[MMSCOPE_VIEW_LRU] = "lru",
-	[MMSCOPE_VIEW_SLAB] = "slab",
-};
-
 /**
  * mmscope_phys_snapshot - one pass of a physical-memory view
- * @view: enum mmscope_phys_view, or MMSCOPE_VIEW_NR for the stats
- * @emit: called once per record with no lock held; may sleep
+ * @view: enum mmscope_phys_view
+ * @emit: called once per record (kind 0) with no lock held; may sleep
  * @ctx: passed to @emit
  *
  * Return: 0, -ENOMEM, -EINTR (fatal signal), or what @emit returned.
  */
-int mmscope_phys_snapshot(unsigned int view, mmscope_phys_emit_t emit, void *ctx)
+int mmscope_phys_snapshot(unsigned int view, mmscope_emit_t emit, void *ctx)
 {
-	struct mmscope_phys_pass p;
+	struct mmscope_pass p;
 	int err;
 
-	if (view == MMSCOPE_VIEW_NR)
-		return phys_stats_emit(emit, ctx);
-	pass_begin(&p, view);
+	mmscope_pass_begin(&p, view);
 	switch (view) {
 	case MMSCOPE_VIEW_ZONES:
 		err = phys_zones(&p, emit, ctx);
@@ -668,278 +526,6 @@ int mmscope_phys_snapshot(unsigned int view, mmscope_phys_emit_t emit, void *ctx
 	default:
 		return -EINVAL;
 	}
-	pass_end(&p, err);
+	mmscope_pass_end(&p, err);
 	return err;
-}
-
-/* ---- presenter: /dev/mmscope ------------------------------------------- */
-
-static const struct {
-	size_t ksize;		/* record this module writes */
-	size_t ver0;		/* first published record size */
-} phys_recs[MMSCOPE_VIEW_NR + 1] = {
-	[MMSCOPE_VIEW_ZONES] = { sizeof(struct mmscope_zone_rec), MMSCOPE_ZONE_REC_SIZE_VER0 },
-	[MMSCOPE_VIEW_BUDDY] = { sizeof(struct mmscope_buddy_rec), MMSCOPE_BUDDY_REC_SIZE_VER0 },
-	[MMSCOPE_VIEW_LRU] = { sizeof(struct mmscope_lru_rec), MMSCOPE_LRU_REC_SIZE_VER0 },
-	[MMSCOPE_VIEW_SLAB] = { sizeof(struct mmscope_slab_rec), MMSCOPE_SLAB_REC_SIZE_VER0 },
-	[MMSCOPE_VIEW_NR] = { sizeof(struct mmscope_phys_stat_rec), MMSCOPE_PHYS_STAT_REC_SIZE_VER0 },
-};
-
-struct snap_out {
-	void __user *buf;
-	u32 rec_size;
-	size_t ksize;
-	u64 cap, written, total;
-};
-
-/* Called with no lock held (the producers' contract). */
-static int snap_emit(void *ctx, const void *rec)
-{
-	struct snap_out *o = ctx;
-
-	if (o->written < o->cap) {
-		void __user *dst = o->buf + o->written * o->rec_size;
-
-		if (copy_to_user(dst, rec, o->ksize) ||
-		    clear_user(dst + o->ksize, o->rec_size - o->ksize))
-			return -EFAULT;
-		o->written++;
-	}
-	o->total++;
-	return 0;
-}
-
-/**
- * mmscope_ioc_phys - MMSCOPE_IOC_PHYS_*: a snapshot into the caller's buffer
- * @view: enum mmscope_phys_view, MMSCOPE_VIEW_NR for MMSCOPE_IOC_PHYS_STATS
- * @uarg: struct mmscope_phys_snap
- *
- * Return: 0 or the -errno the uapi header lists.
- */
-long mmscope_ioc_phys(unsigned int view, void __user *uarg)
-{
-	struct mmscope_phys_snap arg;
-	struct snap_out out = {};
-	u32 usize;
-	int err;
-
-	BUILD_BUG_ON(sizeof(arg) != MMSCOPE_PHYS_SNAP_SIZE_VER0);
-	BUILD_BUG_ON(sizeof(struct mmscope_zone_rec) != MMSCOPE_ZONE_REC_SIZE_VER0);
-	BUILD_BUG_ON(sizeof(struct mmscope_buddy_rec) != MMSCOPE_BUDDY_REC_SIZE_VER0);
-	BUILD_BUG_ON(sizeof(struct mmscope_lru_rec) != MMSCOPE_LRU_REC_SIZE_VER0);
-	BUILD_BUG_ON(sizeof(struct mmscope_slab_rec) != MMSCOPE_SLAB_REC_SIZE_VER0);
-	BUILD_BUG_ON(sizeof(struct mmscope_phys_stat_rec) != MMSCOPE_PHYS_STAT_REC_SIZE_VER0);
-	BUILD_BUG_ON(offsetof(struct mmscope_phys_lru, rec) != 0);
-
-	if (view > MMSCOPE_VIEW_NR)
-		return -ENOTTY;
-	err = mmscope_copy_arg_in(&arg, sizeof(arg), MMSCOPE_PHYS_SNAP_SIZE_VER0,
-				  uarg, &usize);
-	if (err)
-		return err;
-	if (arg.flags || arg.__reserved0 ||
-	    memchr_inv(arg.__reserved, 0, sizeof(arg.__reserved)))
-		return -EINVAL;
-	if (arg.rec_size < phys_recs[view].ver0 || !IS_ALIGNED(arg.rec_size, 8) ||
-	    arg.rec_size > PAGE_SIZE)
-		return -EINVAL;
-
-	out.buf = u64_to_user_ptr(arg.buf);
-	out.rec_size = arg.rec_size;
-	out.ksize = min_t(size_t, phys_recs[view].ksize, arg.rec_size);
-	out.cap = div_u64(arg.buf_len, arg.rec_size);
-	err = mmscope_phys_snapshot(view, snap_emit, &out);
-	if (err)
-		return err;
-	arg.nr_recs = out.written;
-	arg.nr_total = out.total;
-	return mmscope_copy_arg_out(uarg, usize, &arg, sizeof(arg));
-}
-
-/* ---- presenter: debugfs -------------------------------------------------- */
-
-static int zones_emit(void *ctx, const void *rec)
-{
-	struct seq_file *m = ctx;
-	const struct mmscope_zone_rec *r = rec;
-	unsigned int i;
-
-	seq_printf(m, "%u %s %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu ",
-		   r->node, r->name, r->start_pfn, r->spanned, r->present,
-		   r->managed, r->cma, r->min, r->low, r->high, r->boost,
-		   r->reserved_highatomic);
-	for (i = 0; i < r->nr_zones; i++)
-		seq_printf(m, "%s%llu", i ? "," : "", r->protection[i]);
-	seq_printf(m, " %u %llu %llu %u %u", r->populated, r->pcp_count,
-		   r->pcp_high, r->pcp_batch, r->stat_threshold);
-	for (i = 0; i < MMSCOPE_ZS_NR; i++)
-		seq_printf(m, " %llu", r->stat[i]);
-	seq_putc(m, '\n');
-	return 0;
-}
-
-static int zones_show(struct seq_file *m, void *unused)
-{
-	unsigned int i;
-
-	mmscope_seq_header(m, "zones", 1,
-			   "node zone start_pfn spanned present managed cma min low high boost reserved_highatomic protection(comma-separated) populated pcp_count pcp_high pcp_batch stat_threshold, then the zone counters:");
-	seq_putc(m, '#');
-	for (i = 0; i < MMSCOPE_ZS_NR; i++)
-		seq_printf(m, " %s", zone_stat_names[i]);
-	seq_putc(m, '\n');
-	return mmscope_phys_snapshot(MMSCOPE_VIEW_ZONES, zones_emit, m);
-}
-
-static int buddy_emit(void *ctx, const void *rec)
-{
-	struct seq_file *m = ctx;
-	const struct mmscope_buddy_rec *r = rec;
-	unsigned int order, mt;
-
-	for (order = 0; order < r->nr_orders; order++) {
-		u64 sum = 0;
-
-		for (mt = 0; mt < MMSCOPE_MT_NR; mt++)
-			sum += r->walked[order][mt];
-		seq_printf(m, "free %u %s %u %llu %llu %lld %x", r->node, r->name,
-			   order, r->nr_free[order], sum,
-			   (s64)(sum - r->nr_free[order]), r->capped[order]);
-		for (mt = 0; mt < MMSCOPE_MT_NR; mt++)
-			seq_printf(m, " %llu", r->walked[order][mt]);
-		seq_printf(m, " %d.%03d %d.%03d\n",
-			   r->unusable[order] / 1000, r->unusable[order] % 1000,
-			   r->fragmentation[order] / 1000,
-			   abs(r->fragmentation[order] % 1000));
-	}
-	seq_printf(m, "blocks %u %s %u", r->node, r->name, r->pb_order);
-	for (mt = 0; mt < MMSCOPE_MT_NR; mt++)
-		seq_printf(m, " %llu", r->pageblocks[mt]);
-	seq_printf(m, " %llu\n", r->free_pages);
-	return 0;
-}
-
-static int buddy_show(struct seq_file *m, void *unused)
-{
-	unsigned int mt;
-
-	mmscope_seq_header(m, "buddy", 1,
-			   "free node zone order nr_free walked walked-nr_free capped_mask(hex,1<<mt) walked_per_migratetype... unusable_index fragmentation_index");
-	seq_puts(m, "# blocks node zone pageblock_order pageblocks_per_migratetype... nr_free_pages\n# migratetypes:");
-	for (mt = 0; mt < MMSCOPE_MT_NR; mt++)
-		seq_printf(m, " %s", mt_names[mt]);
-	seq_putc(m, '\n');
-	return mmscope_phys_snapshot(MMSCOPE_VIEW_BUDDY, buddy_emit, m);
-}
-
-static int lru_emit(void *ctx, const void *rec)
-{
-	struct seq_file *m = ctx;
-	const struct mmscope_phys_lru *w = rec;
-	const struct mmscope_lru_rec *r = &w->rec;
-	unsigned int i;
-
-	seq_printf(m, "%llu %u %s %s", r->cgroup_id, r->node,
-		   r->flags & MMSCOPE_LRU_MGLRU ? "mglru" : "classic",
-		   r->flags & MMSCOPE_LRU_OFFLINE ? "offline" :
-		   r->flags & MMSCOPE_LRU_NOMEMCG ? "nomemcg" : "online");
-	for (i = 0; i < MMSCOPE_LRU_NR; i++)
-		seq_printf(m, " %llu", r->lists[i]);
-	seq_printf(m, " %llu %llu %llu %u", r->max_seq, r->min_seq[0],
-		   r->min_seq[1], r->nr_gens);
-	for (i = 0; i < MMSCOPE_LRU_GENS; i++)
-		seq_printf(m, " %lld %lld", r->gen_pages[i][0], r->gen_pages[i][1]);
-	seq_printf(m, " %llu %llu %llu %llu %llu", r->walk_lists, r->walk_capped,
-		   r->walk_folios, r->walk_pages, r->walk_expected);
-	for (i = 0; i < MMSCOPE_LF_NR; i++)
-		seq_printf(m, " %llu", r->flag_folios[i]);
-	seq_putc(m, ' ');
-	seq_escape(m, w->path, " \t\n\\");
-	seq_putc(m, '\n');
-	return 0;
-}
-
-static int lru_show(struct seq_file *m, void *unused)
-{
-	unsigned int i;
-
-	mmscope_seq_header(m, "lru", 1,
-			   "cgroup_id node mode(mglru|classic) state(online|offline|nomemcg) inactive_anon active_anon inactive_file active_file unevictable max_seq min_seq_anon min_seq_file nr_gens gen0_anon gen0_file ... gen3_anon gen3_file walk_lists walk_capped walk_folios walk_pages walk_expected, folios with flag:");
-	seq_putc(m, '#');
-	for (i = 0; i < MMSCOPE_LF_NR; i++)
-		seq_printf(m, " %s", lru_flag_names[i]);
-	seq_puts(m, " path\n");
-	return mmscope_phys_snapshot(MMSCOPE_VIEW_LRU, lru_emit, m);
-}
-
-static int slab_emit(void *ctx, const void *rec)
-{
-	struct seq_file *m = ctx;
-	const struct mmscope_slab_rec *r = rec;
-	unsigned int i, nodes = min_t(unsigned int, nr_node_ids, MMSCOPE_SLAB_NODES);
-
-	seq_escape(m, r->name, " \t\n\\");
-	seq_printf(m, " %u %u %u %u %llu %llu %llu %llu %llu %llu %llu %d %#llx %x ",
-		   r->size, r->object_size, r->objs_per_slab, r->pages_per_slab,
-		   r->active_objs, r->num_objs, r->active_slabs, r->num_slabs,
-		   r->partial_slabs, r->partial_free, r->partial_walked,
-		   r->refcount, r->cache_flags, r->flags);
-	for (i = 0; i < nodes; i++)
-		seq_printf(m, "%s%llu", i ? "," : "", r->node_partial[i]);
-	seq_putc(m, '\n');
-	return 0;
-}
-
-static int slab_show(struct seq_file *m, void *unused)
-{
-	const char *why = mmscope_slab_unavailable();
-
-	mmscope_seq_header(m, "slab", 1,
-			   "name objsize object_size objperslab pagesperslab active_objs num_objs active_slabs num_slabs partial_slabs partial_free partial_walked refcount cache_flags(hex) flags(hex:1=estimated,2=nodes_cut,4=mismatch) node_partial(comma-separated,per node id)");
-	if (why) {
-		seq_printf(m, "# unavailable: %s\n", why);
-		return 0;
-	}
-	return mmscope_phys_snapshot(MMSCOPE_VIEW_SLAB, slab_emit, m);
-}
-
-static int stats_emit(void *ctx, const void *rec)
-{
-	struct seq_file *m = ctx;
-	const struct mmscope_phys_stat_rec *r = rec;
-
-	seq_printf(m, "%s %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
-		   view_names[r->view], r->reads, r->holds, r->last_read_ns,
-		   r->worst_read_ns, r->last_hold_ns, r->last_hold_entries,
-		   r->worst_hold_ns, r->worst_hold_entries, r->max_hold_entries);
-	return 0;
-}
-
-static int stats_show(struct seq_file *m, void *unused)
-{
-	int err;
-
-	mmscope_seq_header(m, "stats", 2,
-			   "view reads holds last_read_ns worst_read_ns last_hold_ns last_hold_entries worst_hold_ns worst_hold_entries max_hold_entries; then: held what bytes objects");
-	err = mmscope_phys_snapshot(MMSCOPE_VIEW_NR, stats_emit, m);
-	if (!err)
-		mmscope_mem_show(m);
-	return err;
-}
-
-/* Sized so one pass usually fits. */
-MMSCOPE_DEBUGFS_SHOW(zones, 16 * 1024);
-MMSCOPE_DEBUGFS_SHOW(buddy, 32 * 1024);
-MMSCOPE_DEBUGFS_SHOW(lru, 64 * 1024);
-MMSCOPE_DEBUGFS_SHOW(stats, 4 * 1024);
-MMSCOPE_DEBUGFS_SHOW(slab, 64 * 1024);
-
-void mmscope_phys_debugfs_init(struct dentry *root)
-{
-	/* root only, like every mmscope file (walks cost lock time) */
-	debugfs_create_file("zones", 0400, root, NULL, &zones_fops);
-	debugfs_create_file("buddy", 0400, root, NULL, &buddy_fops);
-	debugfs_create_file("lru", 0400, root, NULL, &lru_fops);
-	debugfs_create_file("stats", 0400, root, NULL, &stats_fops);
-	debugfs_create_file("slab", 0400, root, NULL, &slab_fops);
 }

@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mmscope - process memory (a producer): finding a target's mm, the
- * smaps_rollup-compatible summary, and page-table records in bounded chunks.
+ * smaps_rollup-compatible summary, page-table records in bounded chunks,
+ * and the VMAs with the one VMA decision tree.
  *
  * Lifetime: mmscope_get_mm() returns an mm with a user reference (mmget),
  * released with mmput(); nothing here keeps a target alive longer.
- * Both producers run mmscope_walk() and so follow its locking; ->leaf()
- * callbacks here only add numbers or fill a kernel buffer.
+ * The producers run mmscope_walk() and so follow its locking; ->leaf()
+ * callbacks here only add numbers or fill a kernel buffer.  The VMA producer
+ * fills a chunk of records under mmap_lock (read, killable) and emits them
+ * after dropping it.
  */
+#include <linux/dcache.h>
+#include <linux/magic.h>
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/page_idle.h>
 #include <linux/pid.h>
 #include <linux/sched/mm.h>
@@ -16,7 +22,8 @@
 #include <linux/slab.h>
 
 #include "compat.h"
-#include "mmscope.h"
+#include "pgtable.h"
+#include "process.h"
 
 /**
  * mmscope_pid_get_mm - the address space of the thread group led by @pid
@@ -55,12 +62,6 @@ struct mm_struct *mmscope_get_mm(pid_t pid)
 	mm = p ? mmscope_pid_get_mm(p) : NULL;
 	put_pid(p);
 	return mm ?: ERR_PTR(-ESRCH);
-}
-
-/* Highest end address a walk may ask for: the lower canonical half. */
-unsigned long mmscope_user_limit(void)
-{
-	return 1UL << (pgtable_l5_enabled() ? 56 : 47);
 }
 
 /* ---- summary: smaps_rollup's accounting, plus mmscope's own split ---- */
@@ -285,7 +286,7 @@ int mmscope_sink_leaf(struct mmscope_walk *w, const struct mmscope_leaf *l)
 	struct mmscope_rec_sink *s = w->priv;
 	struct mmscope_pt_rec r;
 
-	mmscope_leaf_to_rec(l, s->show_pfn, &r);
+	mmscope_leaf_to_rec(l, &r);
 	if (s->has_pending && s->runs && rec_extends(&s->pending, &r)) {
 		s->pending.nr_pages += r.nr_pages;
 		return MMSCOPE_LEAF_CONTINUE;
@@ -326,7 +327,7 @@ static const struct mmscope_walk_ops sink_ops = {
 /**
  * mmscope_pt_records - page-table records of [@start, @end) of @mm
  * @s: the presenter's sink: cap (records it can take, > 0), runs,
- *     show_pfn, flush() (called with no lock held, at most
+ *     flush() (called with no lock held, at most
  *     MMSCOPE_REC_CHUNK records at a time, in order)
  * @walk_end: out: where to resume; @end when the range is done
  * @tables: out: page-table pages visited
@@ -366,4 +367,158 @@ int mmscope_pt_records(struct mm_struct *mm, unsigned long start,
 	kvfree(s->kbuf);
 	s->kbuf = NULL;
 	return ret;
+}
+
+/* ---- VMAs ---- */
+
+/* A file on tmpfs: tmpfs, memfd, SysV shm, shared anonymous memory. */
+static bool vma_on_tmpfs(struct vm_area_struct *vma)
+{
+	return vma->vm_file &&
+	       file_inode(vma->vm_file)->i_sb->s_magic == TMPFS_MAGIC;
+}
+
+/**
+ * mmscope_vma_kind - what a VMA maps, as enum mmscope_vma_kind
+ * The one decision tree: the vmas view shows it, the fault producer derives
+ * its memory class from it.  The caller keeps @vma from changing.
+ */
+unsigned int mmscope_vma_kind(struct vm_area_struct *vma)
+{
+	struct mm_struct *mm = vma->vm_mm;
+
+	if (is_vm_hugetlb_page(vma))
+		return MMSCOPE_VMA_HUGETLB;
+	if (vma->vm_flags & (VM_PFNMAP | VM_IO))
+		return MMSCOPE_VMA_SPECIAL;
+	if (vma->vm_file)
+		return vma_on_tmpfs(vma) ? MMSCOPE_VMA_SHMEM : MMSCOPE_VMA_FILE;
+	if (vma->vm_ops)
+		return MMSCOPE_VMA_SPECIAL;	/* [vdso], [vvar] and other special maps */
+	if (vma->vm_start <= mm->brk && vma->vm_end >= mm->start_brk)
+		return MMSCOPE_VMA_HEAP;
+	if (vma->vm_start <= mm->start_stack && vma->vm_end >= mm->start_stack)
+		return MMSCOPE_VMA_STACK;
+	return MMSCOPE_VMA_ANON;
+}
+
+/* VM_* flag of MMSCOPE_VMF_NAMES[i] (0 where this kernel has none). */
+static const unsigned long vmf_flags[] = {
+	VM_READ, VM_WRITE, VM_EXEC, VM_SHARED, VM_MAYREAD, VM_MAYWRITE,
+	VM_MAYEXEC, VM_MAYSHARE, VM_GROWSDOWN, VM_PFNMAP, VM_LOCKED, VM_IO,
+	VM_SEQ_READ, VM_RAND_READ, VM_DONTCOPY, VM_DONTEXPAND, VM_LOCKONFAULT,
+	VM_ACCOUNT, VM_NORESERVE, VM_HUGETLB, VM_SYNC, VM_WIPEONFORK,
+	VM_DONTDUMP, VM_SOFTDIRTY, VM_MIXEDMAP, VM_HUGEPAGE, VM_NOHUGEPAGE,
+	VM_MERGEABLE, VM_UFFD_MISSING, VM_UFFD_WP,
+};
+
+/* smaps' Rss and Swap, per VMA. */
+static int vma_count_leaf(struct mmscope_walk *w, const struct mmscope_leaf *l)
+{
+	struct mmscope_vma_rec *r = w->priv;
+
+	if (l->type == MMSCOPE_ENTRY_SWAP)
+		r->swap_pages += l->nr;
+	else if (l->page && !is_vm_hugetlb_page(l->vma))
+		r->rss_pages += l->nr;
+	return MMSCOPE_LEAF_CONTINUE;
+}
+
+static const struct mmscope_walk_ops vma_count_ops = {
+	.leaf = vma_count_leaf,
+};
+
+/* One VMA's record and path; mmap_lock held. */
+static int vma_fill(struct mm_struct *mm, struct vm_area_struct *vma,
+		    struct mmscope_vma_out *o)
+{
+	struct mmscope_vma_rec *r = &o->rec;
+	struct mmscope_walk w = {
+		.mm = mm,
+		.ops = &vma_count_ops,
+		.priv = r,
+	};
+	const char *name = NULL;
+	unsigned int i;
+
+	static_assert(ARRAY_SIZE(vmf_flags) <= 64);
+	lockdep_assert_held(&mm->mmap_lock);
+	memset(r, 0, sizeof(*r));
+	o->path[0] = 0;
+	r->start = vma->vm_start;
+	r->end = vma->vm_end;
+	for (i = 0; i < ARRAY_SIZE(vmf_flags); i++)
+		if (vmf_flags[i] && (vma->vm_flags & vmf_flags[i]))
+			r->flags |= 1ULL << i;
+	r->kind = mmscope_vma_kind(vma);
+	if (vma->vm_file) {
+		const struct inode *inode = mmscope_file_user_inode(vma->vm_file);
+		char *p;
+
+		r->offset = (u64)vma->vm_pgoff << PAGE_SHIFT;
+		r->inode = inode->i_ino;
+		r->dev_major = MAJOR(inode->i_sb->s_dev);
+		r->dev_minor = MINOR(inode->i_sb->s_dev);
+		p = d_path(mmscope_file_user_path(vma->vm_file), o->path, sizeof(o->path));
+		name = IS_ERR(p) ? "?" : p;
+	} else if (vma->vm_ops && vma->vm_ops->name) {
+		name = vma->vm_ops->name(vma);
+	}
+	if (name) {
+		r->path_len = strlen(name);
+		memmove(o->path, name, r->path_len + 1);
+	}
+	return mmscope_walk_locked(&w, vma->vm_start, vma->vm_end);
+}
+
+/* VMAs filled under one mmap_lock hold, then emitted without it. */
+#define VMA_CHUNK	8
+
+/**
+ * mmscope_vmas - the VMAs of @mm that start in [@start, @end), in order
+ * @emit: called with kind 0 and a struct mmscope_vma_out, no lock held
+ *
+ * mmap_lock is taken for at most VMA_CHUNK VMAs at a time; between chunks
+ * the VMAs may change, and the walk resumes at the first VMA that starts at
+ * or after the end of the last one emitted (as /proc/PID/maps resumes).
+ * Return: 0, -EINTR, -ENOMEM, or what @emit returned.
+ */
+int mmscope_vmas(struct mm_struct *mm, unsigned long start, unsigned long end,
+		 mmscope_emit_t emit, void *ctx)
+{
+	struct mmscope_vma_out *out;
+	unsigned long addr = start;
+	unsigned int n, i;
+	int err = 0;
+
+	out = kvmalloc_array(VMA_CHUNK, sizeof(*out), GFP_KERNEL);
+	if (!out)
+		return -ENOMEM;
+	do {
+		struct vm_area_struct *vma;
+		VMA_ITERATOR(vmi, mm, addr);
+
+		if (mmap_read_lock_killable(mm)) {
+			err = -EINTR;
+			break;
+		}
+		n = 0;
+		for_each_vma_range(vmi, vma, end) {
+			if (vma->vm_start < addr)
+				continue;	/* straddles start, or changed since */
+			err = vma_fill(mm, vma, &out[n]);
+			if (err)
+				break;
+			if (++n == VMA_CHUNK)
+				break;
+		}
+		mmap_read_unlock(mm);
+		for (i = 0; i < n && !err; i++)
+			err = emit(ctx, 0, &out[i]);
+		if (n)
+			addr = out[n - 1].rec.end;
+		cond_resched();
+	} while (!err && n == VMA_CHUNK);
+	kvfree(out);
+	return err;
 }

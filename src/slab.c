@@ -49,7 +49,8 @@
 #include <linux/uaccess.h>
 
 #include "compat.h"
-#include "mmscope.h"
+#include "hold.h"
+#include "phys.h"
 
 static unsigned long slab_caches_addr;
 static unsigned long slab_mutex_addr;
@@ -446,7 +447,7 @@ const char *mmscope_slab_unavailable(void)
  * 6.12's count_partial_free_approx() (both ends, then scaled).  The caller
  * holds slab_mutex, which keeps the cache and its nodes alive.
  */
-static void node_partial_free(struct mmscope_phys_pass *p, const void *s,
+static void node_partial_free(struct mmscope_pass *p, const void *s,
 			      void *n, struct mmscope_slab_rec *r)
 {
 	struct list_head *head = n + OFF(KN_PARTIAL), *pos;
@@ -454,6 +455,7 @@ static void node_partial_free(struct mmscope_phys_pass *p, const void *s,
 	unsigned long flags, nr_partial, scanned = 0, x = 0;
 	bool bad = false;
 
+	lockdep_assert_held(slab_mutex_ptr);
 #define SLAB_OF(pos)	((void *)(pos) - OFF(SL_SLAB_LIST))
 #define COUNT_ONE(pos)							\
 	({								\
@@ -469,7 +471,7 @@ static void node_partial_free(struct mmscope_phys_pass *p, const void *s,
 	})
 
 	spin_lock_irqsave(lock, flags);
-	mmscope_phys_hold_begin(p);
+	mmscope_hold_begin(p);
 	nr_partial = rd_long(n, KN_NR_PARTIAL);
 	if (nr_partial <= MMSCOPE_SLAB_PARTIAL_CAP) {
 		/* the cap also bounds a list longer than its counter says */
@@ -492,7 +494,7 @@ static void node_partial_free(struct mmscope_phys_pass *p, const void *s,
 		x = min(x, rd_long(n, KN_TOTAL_OBJECTS));
 		r->flags |= MMSCOPE_SLAB_ESTIMATED;
 	}
-	mmscope_phys_hold_end(p, scanned);
+	mmscope_hold_end(p, scanned);
 	spin_unlock_irqrestore(lock, flags);
 #undef COUNT_ONE
 #undef SLAB_OF
@@ -504,12 +506,13 @@ static void node_partial_free(struct mmscope_phys_pass *p, const void *s,
 }
 
 /* One cache's record.  Called with slab_mutex held. */
-static void cache_fill(struct mmscope_phys_pass *p, const void *s,
+static void cache_fill(struct mmscope_pass *p, const void *s,
 		       struct mmscope_slab_rec *r)
 {
 	u32 oo = rd_u32(s, KC_OO);
 	int nid;
 
+	lockdep_assert_held(slab_mutex_ptr);
 	memset(r, 0, sizeof(*r));
 	cache_name(s, r->name, sizeof(r->name));
 	r->cache_flags = lay_bits[KC_FLAGS] == 64 ? rd_long(s, KC_FLAGS) :
@@ -554,8 +557,8 @@ static void cache_fill(struct mmscope_phys_pass *p, const void *s,
  *
  * Return: 0, -ENODATA (no valid layout), -ENOMEM, -EINTR, or @emit's error.
  */
-int mmscope_slab_snapshot(struct mmscope_phys_pass *p,
-			  mmscope_phys_emit_t emit, void *ctx)
+int mmscope_slab_snapshot(struct mmscope_pass *p,
+			  mmscope_emit_t emit, void *ctx)
 {
 	struct mmscope_slab_rec *recs;
 	unsigned int pos = 0, n, i;
@@ -590,9 +593,9 @@ int mmscope_slab_snapshot(struct mmscope_phys_pass *p,
 		}
 		mutex_unlock(slab_mutex_ptr);
 		for (i = 0; i < n && !err; i++)
-			err = emit(ctx, &recs[i]);
+			err = emit(ctx, 0, &recs[i]);
 		pos += n;
-		err = err ?: mmscope_phys_yield();
+		err = err ?: mmscope_pass_yield();
 		if (err)
 			break;
 	}

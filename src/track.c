@@ -1,48 +1,77 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmscope - the table of tracked processes.
+ * mmscope - the table of tracked processes (a producer, below the fault
+ * producer and the presenters).
  *
  * One table, one lifetime rule, shared by every per-process view:
  *  - an entry holds a reference on the process's struct pid (not on the
  *    task or its memory: tracking never keeps a dead process's memory);
  *  - entries are added and removed under mmscope_tasks_lock, which also
- *    serialises creating and removing their debugfs directories;
- *  - removal unlinks the entry, then removes its directory (debugfs waits
- *    for readers still inside its files), then frees it.  So a file
- *    operation that found the entry through its inode may use it until it
- *    returns, and must not take mmscope_tasks_lock (removal waits for it
- *    while holding that lock).
+ *    serialises the clients' listed()/unlisted() (the debugfs directories);
+ *  - removal unlinks the entry, calls unlisted() (the presenter removes the
+ *    directory, which waits for readers), waits a grace period, then calls
+ *    detach() and frees it.  So a file operation that found the entry
+ *    through its inode may use it until it returns, and must not take
+ *    mmscope_tasks_lock (removal waits for it while holding that lock).
  * The fault probes find entries through an RCU hash keyed by struct pid
  * (task_tgid() of the faulting thread), written under mmscope_hash_lock:
- * entries leave it before a grace period, and are freed after.  The probes
- * themselves are registered while at least one process is tracked.
+ * entries leave it before a grace period, and are freed after.
  *
- * Children (MMSCOPE_TRACK_CHILDREN): the fork probe hashes the child's entry
- * at once, so its first faults count, and queues it; adopt_work then lists
- * it and creates its directory (named by its pid in the initial namespace),
- * or drops it when the table is full or tracking stopped meanwhile.
- * Lock order: mmscope_tasks_lock, then mmscope_task.lock, then mmap_lock.
+ * Layers above keep their own data per entry through a client (struct
+ * mmscope_track_client): fault.c its counters, and starts its hooks when the
+ * first process is tracked; debugfs.c the directory.  This file owns the
+ * fork probe: children (MMSCOPE_TRACK_CHILDREN) are hashed at once, so
+ * their first faults count, and queued; adopt_work then lists them, or drops
+ * them when the table is full or tracking stopped meanwhile.
+ * Lock order: mmscope_tasks_lock, then what the clients take, then
+ * mmap_lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/hashtable.h>
 #include <linux/list.h>
 #include <linux/llist.h>
-#include <linux/workqueue.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/tracepoint.h>
+#include <linux/workqueue.h>
 
-#include "mmscope.h"
+#include "mem.h"
+#include "process.h"
+#include "track.h"
 
 static LIST_HEAD(mmscope_tasks);		/* protected by mmscope_tasks_lock */
 static unsigned int mmscope_nr_tasks;		/* written under mmscope_tasks_lock */
+static bool tracking_on;			/* mmscope_tasks_lock: hooks registered */
 static DEFINE_MUTEX(mmscope_tasks_lock);
 static DEFINE_HASHTABLE(mmscope_task_hash, 6);	/* RCU; mmscope_hash_lock */
 static DEFINE_SPINLOCK(mmscope_hash_lock);
 static LLIST_HEAD(adopt_list);			/* children hashed, not listed */
 static atomic_long_t children_dropped;		/* could not be tracked */
+static void adopt_children(struct work_struct *work);
+static DECLARE_WORK(adopt_work, adopt_children);
+
+void mmscope_track_assert_locked(void)
+{
+	lockdep_assert_held(&mmscope_tasks_lock);
+}
+
+/* Set at load, before the first track; read-only afterwards. */
+static const struct mmscope_track_client *clients[2];
+static size_t client_bytes;
+
+void mmscope_track_register(const struct mmscope_track_client *c)
+{
+	clients[c->slot] = c;
+	client_bytes += c->bytes;
+}
+
+#define for_each_client(c, i)						\
+	for (i = 0; i < ARRAY_SIZE(clients); i++)			\
+		if (((c) = clients[i]))
 
 static void hash_insert(struct mmscope_task *t)
 {
@@ -58,33 +87,48 @@ static void hash_remove(struct mmscope_task *t)
 	spin_unlock(&mmscope_hash_lock);
 }
 
-#define ENTRY_BYTES	(sizeof(struct mmscope_task) + sizeof(struct mmscope_faults))
+#define ENTRY_BYTES	(sizeof(struct mmscope_task) + client_bytes)
 /* Entries allocated, listed or not: the table plus children waiting. */
 #define MAX_ENTRIES	(2 * MMSCOPE_TRACK_MAX)
+
+static void detach_clients(struct mmscope_task *t)
+{
+	const struct mmscope_track_client *c;
+	int i;
+
+	for_each_client(c, i)
+		if (c->detach && t->client[i])
+			c->detach(t);
+}
 
 /* -ENOSPC when MAX_ENTRIES entries exist already, -ENOMEM. */
 static struct mmscope_task *alloc_entry(struct pid *pid, pid_t nr,
 					unsigned int flags, gfp_t gfp)
 {
+	const struct mmscope_track_client *c;
 	struct mmscope_task *t;
+	int i;
 
 	if (!mmscope_mem_charge(MMSCOPE_MEM_TRACKED, ENTRY_BYTES,
 				MAX_ENTRIES * ENTRY_BYTES))
 		return ERR_PTR(-ENOSPC);
 	t = kzalloc(sizeof(*t), gfp);
-	if (t)
-		t->faults = kzalloc(sizeof(*t->faults), gfp);
-	if (!t || !t->faults) {
-		kfree(t);
-		mmscope_mem_uncharge(MMSCOPE_MEM_TRACKED, ENTRY_BYTES);
-		return ERR_PTR(-ENOMEM);
+	if (!t)
+		goto nomem;
+	for_each_client(c, i) {
+		if (c->attach && c->attach(t, gfp)) {
+			detach_clients(t);
+			kfree(t);
+			goto nomem;
+		}
 	}
 	t->nr = nr;
 	t->pid = pid;
 	t->track_flags = flags;
-	mutex_init(&t->lock);
-	spin_lock_init(&t->faults->vma_lock);
 	return t;
+nomem:
+	mmscope_mem_uncharge(MMSCOPE_MEM_TRACKED, ENTRY_BYTES);
+	return ERR_PTR(-ENOMEM);
 }
 
 static struct mmscope_task *lookup_rcu(struct pid *pid)
@@ -95,6 +139,16 @@ static struct mmscope_task *lookup_rcu(struct pid *pid)
 		if (t->pid == pid)
 			return t;
 	return NULL;
+}
+
+/**
+ * mmscope_track_lookup_rcu - the entry of @task's process, or NULL
+ * Called under rcu_read_lock(); the entry is valid until rcu_read_unlock().
+ */
+struct mmscope_task *mmscope_track_lookup_rcu(struct task_struct *task)
+{
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "mmscope_track_lookup_rcu() needs RCU");
+	return lookup_rcu(task_tgid(task));
 }
 
 /* Is @task's process tracked?  Any context; nothing tracked costs one load. */
@@ -108,23 +162,6 @@ bool mmscope_task_is_tracked(struct task_struct *task)
 	ret = lookup_rcu(task_tgid(task));
 	rcu_read_unlock();
 	return ret;
-}
-
-/**
- * mmscope_fault_account_task - count a fault of @task's process
- * Called under rcu_read_lock().  Return: the process's struct pid (valid
- * inside the RCU section), or NULL when it is not tracked.
- */
-struct pid *mmscope_fault_account_task(struct task_struct *task,
-				       unsigned long vm_end,
-				       const struct mmscope_fault_event *e)
-{
-	struct mmscope_task *t = lookup_rcu(task_tgid(task));
-
-	if (!t)
-		return NULL;
-	mmscope_faults_account(t->faults, vm_end, e);
-	return t->pid;
 }
 
 static struct mmscope_task *find_task(pid_t nr)
@@ -141,12 +178,120 @@ static struct mmscope_task *find_task(pid_t nr)
 /* Free an entry no probe can reach any more; drops its pid reference. */
 static void release_task_entry(struct mmscope_task *t)
 {
+	detach_clients(t);
 	put_pid(t->pid);
-	mutex_destroy(&t->lock);
-	kfree(t->faults);
 	kfree(t);
 	mmscope_mem_uncharge(MMSCOPE_MEM_TRACKED, ENTRY_BYTES);
 }
+
+static void list_task(struct mmscope_task *t)
+{
+	const struct mmscope_track_client *c;
+	int i;
+
+	lockdep_assert_held(&mmscope_tasks_lock);
+	for_each_client(c, i)
+		if (c->listed)
+			c->listed(t);
+	list_add_tail(&t->node, &mmscope_tasks);
+	WRITE_ONCE(mmscope_nr_tasks, mmscope_nr_tasks + 1);
+}
+
+/* ---- the fork probe, and starting and stopping the clients' hooks ---- */
+
+static void track_fork(void *data, struct task_struct *parent,
+		       struct task_struct *child);
+static struct tracepoint *tp_fork;
+
+struct tp_find {
+	const char *name;
+	struct tracepoint *tp;
+};
+
+static void find_one(struct tracepoint *tp, void *priv)
+{
+	struct tp_find *f = priv;
+
+	if (!strcmp(tp->name, f->name))
+		f->tp = tp;
+}
+
+struct tracepoint *mmscope_find_tracepoint(const char *name)
+{
+	struct tp_find f = { .name = name };
+
+	for_each_kernel_tracepoint(find_one, &f);
+	return f.tp;
+}
+
+/* First process: the fork probe, then each client's start(). */
+static int tracking_start(void)
+{
+	const struct mmscope_track_client *c;
+	int i, err;
+
+	lockdep_assert_held(&mmscope_tasks_lock);
+	if (tracking_on)
+		return 0;
+	if (!tp_fork)
+		tp_fork = mmscope_find_tracepoint("sched_process_fork");
+	if (!tp_fork) {
+		pr_err("tracepoint sched_process_fork not found\n");
+		return -ENOENT;
+	}
+	err = tracepoint_probe_register(tp_fork, track_fork, NULL);
+	if (err)
+		return err;
+	for_each_client(c, i) {
+		err = c->start ? c->start() : 0;
+		if (err)
+			goto undo;
+	}
+	tracking_on = true;
+	return 0;
+undo:
+	while (i--)
+		if (clients[i] && clients[i]->stop)
+			clients[i]->stop();
+	tracepoint_probe_unregister(tp_fork, track_fork, NULL);
+	tracepoint_synchronize_unregister();
+	return err;
+}
+
+static void tracking_stop(void)
+{
+	const struct mmscope_track_client *c;
+	int i;
+
+	lockdep_assert_held(&mmscope_tasks_lock);
+	if (!tracking_on)
+		return;
+	for_each_client(c, i)
+		if (c->stop)
+			c->stop();
+	tracepoint_probe_unregister(tp_fork, track_fork, NULL);
+	tracepoint_synchronize_unregister();
+	tracking_on = false;
+}
+
+/*
+ * The hooks outlive the last tracked process by HOOKS_LINGER, so tracking
+ * that stops and starts again does not patch handle_mm_fault() each time:
+ * registering and unregistering a kretprobe there while other CPUs fault
+ * crashed the test guests within tens of cycles (RIP 0 returning from the
+ * ftrace trampoline, with tracefs kprobe_events as well as with mmscope,
+ * under multi-threaded QEMU TCG), and each patch costs IPIs on any machine.
+ */
+#define HOOKS_LINGER	(2 * HZ)
+
+static void hooks_idle(struct work_struct *work)
+{
+	mutex_lock(&mmscope_tasks_lock);
+	if (!mmscope_nr_tasks)
+		tracking_stop();
+	mutex_unlock(&mmscope_tasks_lock);
+}
+static DECLARE_DELAYED_WORK(hooks_idle_work, hooks_idle);
 
 /**
  * mmscope_track - start tracking thread group @nr (caller's pid namespace)
@@ -182,15 +327,11 @@ int mmscope_track(pid_t nr, unsigned int flags)
 	err = -ENOSPC;
 	if (mmscope_nr_tasks >= MMSCOPE_TRACK_MAX)
 		goto unlock;
-	if (!mmscope_nr_tasks) {
-		err = mmscope_fault_hooks_start();
-		if (err)
-			goto unlock;
-	}
-	mmscope_debugfs_task_add(t);
-	list_add_tail(&t->node, &mmscope_tasks);
+	err = tracking_start();
+	if (err)
+		goto unlock;
+	list_task(t);
 	hash_insert(t);
-	WRITE_ONCE(mmscope_nr_tasks, mmscope_nr_tasks + 1);
 	mutex_unlock(&mmscope_tasks_lock);
 	return 0;
 
@@ -200,37 +341,22 @@ unlock:
 	return err;
 }
 
-/*
- * The hooks outlive the last tracked process by HOOKS_LINGER, so tracking
- * that stops and starts again does not patch handle_mm_fault() each time:
- * registering and unregistering a kretprobe there while other CPUs fault
- * crashed the test guests within tens of cycles (RIP 0 returning from the
- * ftrace trampoline, with tracefs kprobe_events as well as with mmscope,
- * under multi-threaded QEMU TCG), and each patch costs IPIs on any machine.
- */
-#define HOOKS_LINGER	(2 * HZ)
-
-static void hooks_idle(struct work_struct *work)
-{
-	mutex_lock(&mmscope_tasks_lock);
-	if (!mmscope_nr_tasks)
-		mmscope_fault_hooks_stop();
-	mutex_unlock(&mmscope_tasks_lock);
-}
-static DECLARE_DELAYED_WORK(hooks_idle_work, hooks_idle);
-
 /* Unlink @t (tasks lock held); the caller frees it after a grace period. */
 static void unlink_task(struct mmscope_task *t)
 {
+	const struct mmscope_track_client *c;
+	int i;
+
 	lockdep_assert_held(&mmscope_tasks_lock);
 	list_del(&t->node);
 	hash_remove(t);
 	WRITE_ONCE(mmscope_nr_tasks, mmscope_nr_tasks - 1);
 	if (!mmscope_nr_tasks)
 		mod_delayed_work(system_wq, &hooks_idle_work, HOOKS_LINGER);
-	mmscope_debugfs_task_remove(t);
+	for_each_client(c, i)
+		if (c->unlisted)
+			c->unlisted(t);
 }
-
 
 /** mmscope_untrack - stop tracking @nr.  Return: 0 or -ENOENT. */
 int mmscope_untrack(pid_t nr)
@@ -250,8 +376,8 @@ int mmscope_untrack(pid_t nr)
 }
 
 /* The fork probe: a tracked process with MMSCOPE_TRACK_CHILDREN forked. */
-void mmscope_track_fork(void *data, struct task_struct *parent,
-			struct task_struct *child)
+static void track_fork(void *data, struct task_struct *parent,
+		       struct task_struct *child)
 {
 	struct mmscope_task *pt, *t;
 	struct pid *pid;
@@ -274,7 +400,7 @@ void mmscope_track_fork(void *data, struct task_struct *parent,
 	}
 	hash_insert(t);
 	llist_add(&t->adopt, &adopt_list);
-	schedule_work(&mmscope_adopt_work);
+	schedule_work(&adopt_work);
 }
 
 static void adopt_children(struct work_struct *work)
@@ -285,16 +411,14 @@ static void adopt_children(struct work_struct *work)
 
 	mutex_lock(&mmscope_tasks_lock);
 	llist_for_each_entry_safe(t, tmp, pending, adopt) {
-		if (!mmscope_fault_hooks_active() ||
-		    mmscope_nr_tasks >= MMSCOPE_TRACK_MAX || find_task(t->nr)) {
+		if (!tracking_on || mmscope_nr_tasks >= MMSCOPE_TRACK_MAX ||
+		    find_task(t->nr)) {
 			hash_remove(t);
 			list_add(&t->node, &drop);
 			atomic_long_inc(&children_dropped);
 			continue;
 		}
-		mmscope_debugfs_task_add(t);
-		list_add_tail(&t->node, &mmscope_tasks);
-		WRITE_ONCE(mmscope_nr_tasks, mmscope_nr_tasks + 1);
+		list_task(t);
 	}
 	mutex_unlock(&mmscope_tasks_lock);
 	if (list_empty(&drop))
@@ -303,7 +427,6 @@ static void adopt_children(struct work_struct *work)
 	list_for_each_entry_safe(t, tmp, &drop, node)
 		release_task_entry(t);
 }
-DECLARE_WORK(mmscope_adopt_work, adopt_children);
 
 /* Children that could not be tracked (table full, no memory). */
 unsigned long mmscope_children_dropped(void)
@@ -321,62 +444,54 @@ void mmscope_untrack_all(void)
 		unlink_task(t);
 		list_add(&t->node, &gone);
 	}
-	mmscope_fault_hooks_stop();	/* now, not after HOOKS_LINGER */
+	tracking_stop();	/* now, not after HOOKS_LINGER */
 	mutex_unlock(&mmscope_tasks_lock);
 	cancel_delayed_work_sync(&hooks_idle_work);
 	/* The hooks are gone: no child is queued any more; drop the queued. */
-	flush_work(&mmscope_adopt_work);
+	flush_work(&adopt_work);
 	synchronize_rcu();
 	list_for_each_entry_safe(t, tmp, &gone, node)
 		release_task_entry(t);
 }
 
-/* One "pid state" line per tracked process, for the track file. */
-void mmscope_track_show(struct seq_file *m)
+/**
+ * mmscope_track_snapshot - one struct mmscope_track_rec per tracked process
+ * @emit: called with kind 0 after the table lock is dropped
+ * Return: 0, -ENOMEM, or what @emit returned.
+ */
+int mmscope_track_snapshot(mmscope_emit_t emit, void *ctx)
 {
+	struct mmscope_track_rec *recs;
 	struct mmscope_task *t;
+	unsigned int n = 0, i;
+	int err = 0;
 
+	recs = kmalloc_array(MMSCOPE_TRACK_MAX, sizeof(*recs), GFP_KERNEL);
+	if (!recs)
+		return -ENOMEM;
 	mutex_lock(&mmscope_tasks_lock);
-	list_for_each_entry(t, &mmscope_tasks, node)
-		seq_printf(m, "%d %s\n", t->nr,
-			   pid_has_task(t->pid, PIDTYPE_TGID) ? "live" : "exited");
+	list_for_each_entry(t, &mmscope_tasks, node) {
+		if (n == MMSCOPE_TRACK_MAX)
+			break;
+		recs[n].nr = t->nr;
+		recs[n++].live = pid_has_task(t->pid, PIDTYPE_TGID);
+	}
 	mutex_unlock(&mmscope_tasks_lock);
+	for (i = 0; i < n && !err; i++)
+		err = emit(ctx, 0, &recs[i]);
+	kfree(recs);
+	return err;
 }
 
-
-/**
- * mmscope_task_fault_stats_of - fault counters of tracked entry @t
- * For a file operation in @t's debugfs directory, which keeps @t alive:
- * takes no table lock, since untracking removes that directory under the
- * table lock and waits for such operations (taking it here deadlocked).
- */
-void mmscope_task_fault_stats_of(struct mmscope_task *t, struct mmscope_fault_stats *s)
-{
-	/*
-	 * Exited first, counters after: a process that has exited counts no
-	 * more, so an EXITED snapshot is final and self-consistent (read the
-	 * other way round, a fault still being counted could be frozen in).
-	 */
-	bool exited = !pid_has_task(t->pid, PIDTYPE_TGID);
-
-	smp_rmb();	/* the exit, then the counters its threads left */
-	mmscope_faults_read(t->faults, s);
-	if (exited)
-		s->flags |= MMSCOPE_FAULT_EXITED;
-}
-
-/**
- * mmscope_task_fault_stats - fault counters of tracked process @nr
- * Fills the output fields of @s.  Return: 0 or -ENOENT (not tracked).
- */
-int mmscope_task_fault_stats(pid_t nr, struct mmscope_fault_stats *s)
+int mmscope_track_call(pid_t nr, void (*fn)(struct mmscope_task *t, void *arg),
+		       void *arg)
 {
 	struct mmscope_task *t;
 
 	mutex_lock(&mmscope_tasks_lock);
 	t = find_task(nr);
 	if (t)
-		mmscope_task_fault_stats_of(t, s);
+		fn(t, arg);
 	mutex_unlock(&mmscope_tasks_lock);
 	return t ? 0 : -ENOENT;
 }

@@ -32,6 +32,7 @@ enum {
 	_MMSCOPE_IOC_GET_API = 0x00,
 	_MMSCOPE_IOC_MM_SUMMARY = 0x01,
 	_MMSCOPE_IOC_PT_WALK = 0x02,
+	_MMSCOPE_IOC_VMAS = 0x03,
 	_MMSCOPE_IOC_TRACK = 0x10,
 	_MMSCOPE_IOC_FAULT_STATS = 0x11,
 	_MMSCOPE_IOC_FAULT_STREAM = 0x12,
@@ -61,7 +62,8 @@ struct mmscope_api {
 #define MMSCOPE_API_SIZE_VER0	56	/* size of the first published struct */
 
 /* Feature bits; a bit appears with the feature it names. */
-#define MMSCOPE_FEATURE_PROCESS_MEMORY	(1ULL << 0)	/* MM_SUMMARY, PT_WALK (ABI 1) */
+#define MMSCOPE_FEATURE_PROCESS_MEMORY	(1ULL << 0)	/* MM_SUMMARY, PT_WALK (ABI 1),
+							 * VMAS (its bit in ioctls) */
 #define MMSCOPE_FEATURE_FAULTS		(1ULL << 1)	/* TRACK, FAULT_STATS, FAULT_STREAM (ABI 1) */
 #define MMSCOPE_FEATURE_PHYS_MEMORY	(1ULL << 2)	/* PHYS_ZONES, _BUDDY, _LRU, _STATS,
 							 * _SLAB (ABI 1) */
@@ -681,10 +683,75 @@ struct mmscope_phys_stat_rec {
 };
 #define MMSCOPE_PHYS_STAT_REC_SIZE_VER0	96
 
+#define MMSCOPE_IOC_VMAS	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_VMAS, struct mmscope_vmas)
+
 #define MMSCOPE_IOC_PHYS_ZONES	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_PHYS_ZONES, struct mmscope_phys_snap)
 #define MMSCOPE_IOC_PHYS_BUDDY	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_PHYS_BUDDY, struct mmscope_phys_snap)
 #define MMSCOPE_IOC_PHYS_LRU	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_PHYS_LRU, struct mmscope_phys_snap)
 #define MMSCOPE_IOC_PHYS_STATS	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_PHYS_STATS, struct mmscope_phys_snap)
 #define MMSCOPE_IOC_PHYS_SLAB	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_PHYS_SLAB, struct mmscope_phys_snap)
+
+/*
+ * MMSCOPE_IOC_VMAS: the VMAs of a process, one record per VMA in address
+ * order: what the debugfs file tasks/PID/vmas shows, /proc/PID/maps' fields
+ * plus mmscope's kind and smaps' Rss and Swap.  Records go to @buf,
+ * rec_size apart; each path (or special mapping's name) goes to the string
+ * area @strings, NUL-terminated, at the record's path_off.
+ */
+enum mmscope_vma_kind {
+	MMSCOPE_VMA_ANON,	/* private or shared anonymous, not heap/stack */
+	MMSCOPE_VMA_HEAP,	/* overlaps [start_brk, brk] */
+	MMSCOPE_VMA_STACK,	/* holds the main thread's stack start */
+	MMSCOPE_VMA_FILE,	/* a file not on tmpfs */
+	MMSCOPE_VMA_SHMEM,	/* tmpfs, memfd, SysV shm, shared anonymous */
+	MMSCOPE_VMA_HUGETLB,
+	MMSCOPE_VMA_SPECIAL,	/* VM_PFNMAP/VM_IO, [vdso], [vvar] ... */
+};
+#define MMSCOPE_VMA_KIND_NAMES	"anon", "heap", "stack", "file", "shmem", "hugetlb", "special"
+
+/* mmscope_vma_rec.flags: bit i is /proc/PID/smaps VmFlags mnemonic i. */
+#define MMSCOPE_VMF_NAMES	"rd", "wr", "ex", "sh", "mr", "mw", "me", "ms", "gd", "pf", \
+				"lo", "io", "sr", "rr", "dc", "de", "lf", "ac", "nr", "ht", \
+				"sf", "wf", "dd", "sd", "mm", "hg", "nh", "mg", "um", "uw"
+#define MMSCOPE_VMF_READ	(1ULL << 0)
+#define MMSCOPE_VMF_WRITE	(1ULL << 1)
+#define MMSCOPE_VMF_EXEC	(1ULL << 2)
+#define MMSCOPE_VMF_MAYSHARE	(1ULL << 7)
+
+struct mmscope_vma_rec {
+	__u64 start;
+	__u64 end;
+	__u64 flags;		/* MMSCOPE_VMF_* */
+	__u64 offset;		/* file offset in bytes; 0 without a file */
+	__u64 inode;		/* 0 without a file */
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u64 rss_pages;	/* smaps' Rss (hugetlb not counted), 4 KiB pages */
+	__u64 swap_pages;	/* smaps' Swap */
+	__u32 kind;		/* enum mmscope_vma_kind */
+	__u32 path_len;		/* bytes of the path or name, no NUL; 0: none */
+	__u64 path_off;		/* its offset in the string area (0 without one) */
+	__u64 __reserved[2];	/* out: 0 */
+};
+#define MMSCOPE_VMA_REC_SIZE_VER0	96
+
+struct mmscope_vmas {
+	__u32 size;		/* in: sizeof(struct mmscope_vmas) */
+	__u32 flags;		/* in: must be 0 */
+	__s32 pid;		/* in: target tgid, 0 = caller */
+	__u32 rec_size;		/* in: sizeof(struct mmscope_vma_rec) the caller
+				 * knows; records are written rec_size apart */
+	__u64 start;		/* in: VMAs that start at or above it, page-aligned */
+	__u64 end;		/* in: ... and below it, page-aligned */
+	__u64 buf;		/* in: user pointer to the records */
+	__u64 buf_len;		/* in: bytes at buf */
+	__u64 strings;		/* in: user pointer to the string area */
+	__u64 strings_len;	/* in: bytes at strings (PATH_MAX always fits one) */
+	__u64 walk_end;		/* out: where to resume; == end when done */
+	__u64 nr_recs;		/* out: records written */
+	__u64 strings_used;	/* out: bytes written at strings */
+	__u64 __reserved[2];	/* in: must be 0 */
+};
+#define MMSCOPE_VMAS_SIZE_VER0	104
 
 #endif /* _UAPI_LINUX_MMSCOPE_H */

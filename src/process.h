@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mmscope - process memory producers (process.c): targets, the summary,
+ * page-table records, VMAs.
+ */
+#ifndef _MMSCOPE_PROCESS_H
+#define _MMSCOPE_PROCESS_H
+
+#include <linux/limits.h>
+
+#include "mmscope.h"
+
+struct mm_struct;
+struct pid;
+struct vm_area_struct;
+
+struct mm_struct *mmscope_get_mm(pid_t pid);
+struct mm_struct *mmscope_pid_get_mm(struct pid *pid);
+int mmscope_mm_summary(struct mm_struct *mm, struct mmscope_mm_summary *s);
+
+/* Page-table records, delivered to the presenter in bounded chunks. */
+struct mmscope_rec_sink {
+	/* set by the presenter */
+	u64 cap;		/* records the reader can take, > 0 */
+	bool runs;		/* merge equal consecutive leaves */
+	int (*flush)(struct mmscope_rec_sink *s,
+		     const struct mmscope_pt_rec *recs, unsigned int n);
+	void *priv;
+	/* producer state */
+	struct mmscope_pt_rec *kbuf;
+	unsigned int kcount;
+	u64 taken;		/* records handed to kbuf so far */
+	struct mmscope_pt_rec pending;
+	bool has_pending;
+};
+int mmscope_pt_records(struct mm_struct *mm, unsigned long start,
+		       unsigned long end, struct mmscope_rec_sink *s,
+		       unsigned long *walk_end, unsigned long *tables);
+
+/* What the VMA producer emits: the record, then its path or name. */
+struct mmscope_vma_out {
+	struct mmscope_vma_rec rec;	/* first: a binary face copies from here */
+	char path[PATH_MAX];		/* NUL-terminated, "" when none */
+};
+int mmscope_vmas(struct mm_struct *mm, unsigned long start, unsigned long end,
+		 mmscope_emit_t emit, void *ctx);
+
+/* The one VMA decision tree: enum mmscope_vma_kind. */
+unsigned int mmscope_vma_kind(struct vm_area_struct *vma);
+
+#endif /* _MMSCOPE_PROCESS_H */
