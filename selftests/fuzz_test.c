@@ -8,7 +8,7 @@
  * kthreadd, a zombie, a thread id, pids that do not exist or are negative,
  * and above all the children of a spawner process that keeps forking
  * short-lived children that map, fault and exit (some killed mid-fault), so
- * MM_SUMMARY, PT_WALK, TRACK and FAULT_STATS meet targets that vanish.
+ * MM_SUMMARY, PT_WALK, VMAS, TRACK and FAULT_STATS meet targets that vanish.
  *
  * Every call is judged twice:
  *  - its result must be in the set Documentation/abi.md documents for the
@@ -53,6 +53,8 @@
 #define ARG_ARENA	(3 * PAGE)
 #define REC_ARENA	(16 * 1024)	/* record buffers; a PROT_NONE page follows */
 #define RO_SIZE		(ARG_ARENA + REC_ARENA)
+#define STR_ARENA	(8 * 1024)	/* VMAS string areas; a PROT_NONE page follows */
+#define PATH_ROOM	4096		/* PATH_MAX: a string area this big fits any path */
 #define NFD		8		/* stream candidates: 6 O_NONBLOCK, 2 blocking */
 #define NFD_NONBLOCK	6
 #if __SIZEOF_POINTER__ == 8
@@ -131,7 +133,7 @@ static const char *res_set(unsigned int m, char *buf, size_t len)
 /* ---- the operations and what abi.md documents for each -------------------- */
 
 enum {
-	OP_GET_API, OP_MM_SUMMARY, OP_PT_WALK, OP_TRACK, OP_FAULT_STATS,
+	OP_GET_API, OP_MM_SUMMARY, OP_PT_WALK, OP_VMAS, OP_TRACK, OP_FAULT_STATS,
 	OP_FAULT_STREAM, OP_PHYS_ZONES, OP_PHYS_BUDDY, OP_PHYS_LRU,
 	OP_PHYS_STATS, OP_PHYS_SLAB,
 	OP_NR_IOCTLS,
@@ -163,6 +165,10 @@ static const struct op {
 	[OP_PT_WALK] = { "PT_WALK", MMSCOPE_IOC_PT_WALK, MMSCOPE_PT_WALK_SIZE_VER0,
 			 MMSCOPE_PT_REC_SIZE_VER0,
 			 D_COMMON | B(EDOM) | B(ERANGE) | B(ENOBUFS) | B(ESRCH) | B(EINTR) },
+	/* PT_WALK's errors; ENOBUFS also when not even the first path fits */
+	[OP_VMAS] = { "VMAS", MMSCOPE_IOC_VMAS, MMSCOPE_VMAS_SIZE_VER0,
+		      MMSCOPE_VMA_REC_SIZE_VER0,
+		      D_COMMON | B(EDOM) | B(ERANGE) | B(ENOBUFS) | B(ESRCH) | B(EINTR) },
 	[OP_TRACK] = { "TRACK", MMSCOPE_IOC_TRACK, MMSCOPE_TRACK_SIZE_VER0, 0,
 		       D_COMMON | B(ESRCH) | B(EEXIST) | B(ENOENT) | B(ENOSPC) },
 	/* -ENOENT not tracked; -ESRCH from the general "Targets" rule. */
@@ -365,6 +371,7 @@ struct fz {
 	char *ro_rw, *ro;		/* one memfd, read-write and read-only views */
 	char *guard;			/* a PROT_NONE page after a read-write one */
 	char *rec;			/* REC_ARENA, then a PROT_NONE page */
+	char *str;			/* STR_ARENA, then a PROT_NONE page */
 	char *self_mem;			/* 1 MiB of touched anonymous memory */
 	unsigned long unmapped;		/* 64 KiB nobody maps */
 	int top_page_unmapped;		/* 0x7ffffffff000 is free */
@@ -426,6 +433,9 @@ struct call {
 	struct uptr b;			/* the record buffer */
 	__u64 b_len;
 	size_t b_chk;			/* bytes of b pattern-filled */
+	struct uptr s;			/* VMAS: the string area */
+	__u64 s_len;
+	size_t s_chk;			/* bytes of s pattern-filled */
 	int pc;				/* pid class */
 	unsigned int expect;		/* results the rules allow */
 	const char *why;		/* the rule that decided */
@@ -457,6 +467,9 @@ static void dump_call(struct fz *fz, struct call *c)
 	if (c->b.kind >= 0)
 		TH_LOG("   buffer %s %p (wr %zu) len %llu", pk_name[c->b.kind], c->b.p,
 		       c->b.wr, (unsigned long long)c->b_len);
+	if (c->s.kind >= 0)
+		TH_LOG("   strings %s %p (wr %zu) len %llu", pk_name[c->s.kind], c->s.p,
+		       c->s.wr, (unsigned long long)c->s_len);
 	TH_LOG("   got %s (ret %ld), expected %s: %s", res_name[c->res], c->ret,
 	       res_set(c->expect, set, sizeof(set)), c->why ? c->why : "-");
 	if (n)
@@ -1211,6 +1224,96 @@ static void check_buf_rest(struct fz *fz, struct call *c, size_t from)
 	}
 }
 
+/* A VMAS string area: mostly valid, sometimes cut short, unwritable or absent. */
+static void place_strings(struct fz *fz, struct call *c)
+{
+	struct rng *r = &fz->r;
+	unsigned int k = below(r, 100);
+	size_t off;
+
+	if (!dirty(fz))
+		k = below(r, 70);
+	c->s.kind = k < 70 ? PK_VALID : k < 80 ? PK_GUARD : k < 85 ? PK_RO : k < 92 ? PK_NULL :
+		    k < 96 ? PK_KERNEL : PK_UNMAPPED;
+	c->s.view = NULL;
+	c->s.rd = 0;
+	c->s.wr = 0;
+	switch (c->s.kind) {
+	case PK_VALID:
+		off = below(r, 4) ? 0 : below(r, STR_ARENA / 2);	/* any byte will do */
+		c->s.p = fz->str + off;
+		c->s.view = c->s.p;
+		c->s.rd = STR_ARENA - off;
+		c->s.wr = c->s.rd;
+		break;
+	case PK_GUARD:
+		off = below(r, 256);	/* a path or two, then the guard page */
+		c->s.p = fz->str + STR_ARENA - off;
+		c->s.view = c->s.p;
+		c->s.rd = off;
+		c->s.wr = off;
+		break;
+	case PK_RO:
+		off = below(r, REC_ARENA / 2);
+		c->s.p = fz->ro + ARG_ARENA + off;
+		c->s.view = fz->ro_rw + ARG_ARENA + off;
+		c->s.rd = REC_ARENA - off;
+		break;
+	case PK_NULL:
+		c->s.p = NULL;
+		break;
+	case PK_KERNEL:
+		c->s.p = (char *)kernel_addrs[below(r, ARRAY_SIZE(kernel_addrs))];
+		break;
+	default:
+		c->s.p = (char *)fz->unmapped + PAGE * below(r, 16);
+		break;
+	}
+}
+
+static __u64 pick_strings_len(struct fz *fz, struct call *c)
+{
+	struct rng *r = &fz->r;
+
+	switch (dirty(fz) ? below(r, 10) : 6 + below(r, 4)) {
+	case 0: return 0;
+	case 1: return 1 + below(r, 16);
+	case 2: return 16 + below(r, 64);		/* some paths fit, some do not */
+	case 3: return rnd(r);
+	case 4: return ~0ULL;
+	case 5: return c->s.wr + below(r, 4096);
+	default: return c->s.wr > PATH_ROOM && pct(r, 60) ? PATH_ROOM + below(r, c->s.wr - PATH_ROOM + 1)
+							  : below(r, c->s.wr + 1);
+	}
+}
+
+/* Fill what the test can see of the string area with the pattern. */
+static void prefill_strings(struct call *c, __u64 len)
+{
+	size_t n = c->s.rd;
+
+	c->s_chk = 0;
+	if (!c->s.view || c->s.kind == PK_RO)
+		return;
+	if (len + CANARY < n)
+		n = len + CANARY;
+	c->s_chk = n;
+	memset(c->s.view, PATTERN_BYTE, n);
+}
+
+static void check_strings_rest(struct fz *fz, struct call *c, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < c->s_chk; i++) {
+		if ((unsigned char)c->s.view[i] != PATTERN_BYTE) {
+			fz_fail(fz, c, "wrote past the strings it reported",
+				"byte %zu of the string area changed (strings_used %zu)", i, from);
+			return;
+		}
+	}
+}
+
 /* ---- the rules ----------------------------------------------------------------- */
 
 static int nonzero(const unsigned char *p, size_t len)
@@ -1406,6 +1509,80 @@ static void check_pt_walk(struct fz *fz, struct call *c)
 	check_buf_rest(fz, c, w.nr_recs * in.rec_size);
 }
 
+static void check_vmas(struct fz *fz, struct call *c)
+{
+	struct mmscope_vmas a, in;
+	__u64 cap, prev_end, i, used = 0, last_start = 0;
+
+	memcpy(&a, c->a.view, sizeof(a));
+	memcpy(&in, c->img, sizeof(in));
+	if (a.flags != in.flags || a.pid != in.pid || a.rec_size != in.rec_size ||
+	    a.start != in.start || a.end != in.end || a.buf != in.buf || a.buf_len != in.buf_len ||
+	    a.strings != in.strings || a.strings_len != in.strings_len ||
+	    nonzero((void *)a.__reserved, sizeof(a.__reserved)))
+		fz_fail(fz, c, "VMAS changed input fields", "%s", "");
+	cap = in.buf_len / in.rec_size;
+	if (a.nr_recs > cap || a.walk_end <= in.start || a.walk_end > in.end ||
+	    (a.walk_end < in.end && !a.nr_recs) || a.nr_recs * in.rec_size > c->b.wr ||
+	    a.strings_used > in.strings_len || a.strings_used > c->s.wr) {
+		fz_fail(fz, c, "VMAS counts inconsistent",
+			"nr_recs %llu (room %llu, writable %zu) walk_end 0x%llx in [0x%llx, 0x%llx] strings_used %llu of %llu (writable %zu)",
+			(unsigned long long)a.nr_recs, (unsigned long long)cap, c->b.wr,
+			(unsigned long long)a.walk_end, (unsigned long long)in.start,
+			(unsigned long long)in.end, (unsigned long long)a.strings_used,
+			(unsigned long long)in.strings_len, c->s.wr);
+		return;
+	}
+	if (!c->b.view)
+		return;
+	prev_end = 0;
+	for (i = 0; i < a.nr_recs; i++) {
+		const char *p = c->b.view + i * in.rec_size;
+		struct mmscope_vma_rec rec;
+		int bad;
+
+		memcpy(&rec, p, sizeof(rec));
+		bad = rec.start % PAGE || rec.end % PAGE || rec.start < in.start ||
+		      rec.start >= in.end || rec.start >= a.walk_end || rec.end <= rec.start ||
+		      rec.end > fz->walk_limit || rec.start < prev_end ||
+		      rec.kind > MMSCOPE_VMA_SPECIAL || (rec.flags >> 30) ||
+		      rec.rss_pages > (rec.end - rec.start) / PAGE ||
+		      rec.swap_pages > (rec.end - rec.start) / PAGE ||
+		      (!rec.path_len && rec.path_off) ||
+		      (rec.path_len && (rec.path_off != used || rec.path_len >= PATH_ROOM)) ||
+		      (!rec.inode && (rec.offset || rec.dev_major || rec.dev_minor)) ||
+		      rec.__reserved[0] || rec.__reserved[1] ||
+		      nonzero((const unsigned char *)p + sizeof(rec), in.rec_size - sizeof(rec));
+		if (!bad && rec.path_len) {
+			used += rec.path_len + 1;
+			bad = used > a.strings_used;
+			if (!bad && c->s.view && c->s.kind != PK_RO)
+				bad = strnlen(c->s.view + rec.path_off, rec.path_len + 1) != rec.path_len;
+		}
+		if (bad) {
+			fz_fail(fz, c, "VMAS record inconsistent",
+				"record %llu: 0x%llx-0x%llx flags 0x%llx kind %u rss %llu swap %llu path %u at %llu (strings before %llu) ino %llu off 0x%llx; previous end 0x%llx, walk_end 0x%llx",
+				(unsigned long long)i, (unsigned long long)rec.start,
+				(unsigned long long)rec.end, (unsigned long long)rec.flags, rec.kind,
+				(unsigned long long)rec.rss_pages, (unsigned long long)rec.swap_pages,
+				rec.path_len, (unsigned long long)rec.path_off,
+				(unsigned long long)used, (unsigned long long)rec.inode,
+				(unsigned long long)rec.offset, (unsigned long long)prev_end,
+				(unsigned long long)a.walk_end);
+			return;
+		}
+		prev_end = rec.end;
+		last_start = rec.start;
+	}
+	if (used != a.strings_used || (a.nr_recs && a.walk_end < in.end && a.walk_end <= last_start))
+		fz_fail(fz, c, "VMAS strings or cursor inconsistent",
+			"paths take %llu bytes, strings_used %llu; walk_end 0x%llx, last record at 0x%llx",
+			(unsigned long long)used, (unsigned long long)a.strings_used,
+			(unsigned long long)a.walk_end, (unsigned long long)last_start);
+	check_buf_rest(fz, c, a.nr_recs * in.rec_size);
+	check_strings_rest(fz, c, a.strings_used);
+}
+
 static void check_fault_stats(struct fz *fz, struct call *c)
 {
 	struct mmscope_fault_stats s, in;
@@ -1576,6 +1753,7 @@ static void call_init(struct fz *fz, struct call *c, int op)
 	c->op = op;
 	c->cmd = ops[op].cmd;
 	c->b.kind = -1;
+	c->s.kind = -1;
 	c->pc = -1;
 	c->sf = pick_fd(fz);
 	c->fd = pct(&fz->r, 50) ? fz->fd : c->sf->fd;
@@ -1790,6 +1968,86 @@ static void op_pt_walk(struct fz *fz, struct call *c)
 		check_pt_walk(fz, c);
 	else if (c->res != RES_EFAULT && c->res != RES_EINTR && c->b.view)
 		check_buf_rest(fz, c, 0);
+}
+
+static void op_vmas(struct fz *fz, struct call *c)
+{
+	struct mmscope_vmas a;
+	unsigned int m;
+	__u64 ns, room;
+	long ret;
+	int err;
+
+	memset(&a, 0, sizeof(a));
+	a.flags = pick_flags(fz, &fz->r, 0);
+	a.pid = pick_pid(fz);
+	a.rec_size = pick_rec_size(fz, &fz->r, MMSCOPE_VMA_REC_SIZE_VER0);
+	pick_range(fz, classify(fz, a.pid), &a.start, &a.end);
+	if (!dirty(fz) && pct(&fz->r, 20)) {	/* whole address spaces too */
+		a.start = 0;
+		a.end = fz->walk_limit;
+	}
+	place_buf(fz, c, a.rec_size);
+	a.buf = (unsigned long)c->b.p;
+	a.buf_len = pick_buf_len(fz, &fz->r, a.rec_size, c->b.wr);
+	place_strings(fz, c);
+	a.strings = (unsigned long)c->s.p;
+	a.strings_len = pick_strings_len(fz, c);
+	pick_reserved(fz, &fz->r, a.__reserved, sizeof(a.__reserved));
+	pick_output(&fz->r, &a.walk_end, 3 * sizeof(__u64));
+	memcpy(c->img, &a, sizeof(a));
+	/* the stray bit spares both pointers: the module writes where they point */
+	finish_header(fz, c, sizeof(a), offsetof(struct mmscope_vmas, buf));
+	memcpy(c->img + offsetof(struct mmscope_vmas, strings), &a.strings, sizeof(a.strings));
+	place_arg(fz, c);
+	memcpy(&a, c->img, sizeof(a));
+	c->b_len = a.buf_len;
+	c->s_len = a.strings_len;
+	c->pc = classify(fz, a.pid);
+	prefill_buf(c, a.buf_len);
+	prefill_strings(c, a.strings_len);
+	m = expect_size_rule(c, sizeof(a));
+	if (m) {
+		;
+	} else if (a.flags || nonzero((void *)a.__reserved, sizeof(a.__reserved)) ||
+		   a.rec_size < MMSCOPE_VMA_REC_SIZE_VER0 || a.rec_size % 8 || a.rec_size > 4096) {
+		/* abi.md: "Errors, in the order checked" */
+		m = B(EINVAL);
+		c->why = "flags, reserved or rec_size: EINVAL (first in abi.md's order)";
+	} else if (a.start % PAGE || a.end % PAGE) {
+		m = B(EDOM);
+		c->why = "start or end not page-aligned: EDOM (second)";
+	} else if (a.start >= a.end || a.end > fz->walk_limit) {
+		m = B(ERANGE);
+		c->why = "start >= end or end above the paging limit: ERANGE (third)";
+	} else if (a.buf_len < a.rec_size) {
+		m = B(ENOBUFS);
+		c->why = "buf_len below one record: ENOBUFS (fourth)";
+	} else {
+		m = expect_mm_target(c->pc, &c->why);
+		room = a.buf_len / a.rec_size * a.rec_size;
+		if (m & B(OK)) {
+			/* these depend on the VMAs in the range and their paths */
+			if (c->b.wr < room)
+				m |= B(EFAULT);
+			if (c->s.wr < a.strings_len)
+				m |= B(EFAULT);
+			if (a.strings_len < PATH_ROOM)
+				m |= B(ENOBUFS);
+		}
+		m = expect_copy_out(c, m, sizeof(a));
+	}
+	c->expect = m;
+	ret = do_ioctl(fz, c, &err, &ns);
+	judge(fz, c, ret, err, ns);
+	check_arg_after(fz, c, sizeof(a), 0);
+	if (c->res == RES_OK) {
+		check_vmas(fz, c);
+	} else if (c->res != RES_EFAULT && c->res != RES_EINTR) {
+		if (c->b.view)
+			check_buf_rest(fz, c, 0);
+		check_strings_rest(fz, c, 0);
+	}
 }
 
 static void op_track(struct fz *fz, struct call *c)
@@ -2397,6 +2655,7 @@ static void ring_cap_probe(struct fz *fz)
 		c->cmd = MMSCOPE_IOC_FAULT_STREAM;
 		c->fd = fds[n];
 		c->b.kind = -1;
+		c->s.kind = -1;
 		c->pc = -1;
 		c->a.kind = PK_VALID;
 		c->a.p = fz->arg;
@@ -2442,6 +2701,9 @@ static void fuzz_one(struct fz *fz, int op)
 		break;
 	case OP_PT_WALK:
 		op_pt_walk(fz, c);
+		break;
+	case OP_VMAS:
+		op_vmas(fz, c);
 		break;
 	case OP_TRACK:
 		op_track(fz, c);
@@ -2726,11 +2988,13 @@ FIXTURE_SETUP(fuzz)
 	fz->arg = map(ARG_ARENA, PROT_READ | PROT_WRITE);
 	g = map(2 * PAGE, PROT_READ | PROT_WRITE);
 	fz->rec = map(REC_ARENA + PAGE, PROT_READ | PROT_WRITE);
+	fz->str = map(STR_ARENA + PAGE, PROT_READ | PROT_WRITE);
 	fz->self_mem = map(1 << 20, PROT_READ | PROT_WRITE);
-	ASSERT_TRUE(fz->arg && g && fz->rec && fz->self_mem);
+	ASSERT_TRUE(fz->arg && g && fz->rec && fz->str && fz->self_mem);
 	fz->guard = g + PAGE;
 	ASSERT_EQ(0, mprotect(fz->guard, PAGE, PROT_NONE));
 	ASSERT_EQ(0, mprotect(fz->rec + REC_ARENA, PAGE, PROT_NONE));
+	ASSERT_EQ(0, mprotect(fz->str + STR_ARENA, PAGE, PROT_NONE));
 	for (i = 0; i < (1 << 20); i += 2 * PAGE)
 		fz->self_mem[i] = 1;
 	memfd = memfd_create("mmscope-fuzz-ro", MFD_CLOEXEC);
@@ -2849,12 +3113,12 @@ TEST_F_TIMEOUT(fuzz, commands, 300)
 	fuzz_run(self->fz, w, 15, 0);
 }
 
-/* MM_SUMMARY and PT_WALK on every kind of target, exiting ones above all. */
+/* MM_SUMMARY, PT_WALK and VMAS on every kind of target, exiting ones above all. */
 TEST_F_TIMEOUT(fuzz, process_memory, 300)
 {
 	unsigned int w[OP_NR] = {
-		[OP_MM_SUMMARY] = 30, [OP_PT_WALK] = 60, [OP_GET_API] = 4, [OP_UNUSED] = 3,
-		[OP_BAD_NUMBER] = 3,
+		[OP_MM_SUMMARY] = 25, [OP_PT_WALK] = 45, [OP_VMAS] = 30, [OP_GET_API] = 4,
+		[OP_UNUSED] = 3, [OP_BAD_NUMBER] = 3,
 	};
 
 	fuzz_run(self->fz, w, 30, 0);
@@ -2886,7 +3150,8 @@ TEST_F_TIMEOUT(fuzz, phys, 300)
 TEST_F_TIMEOUT(fuzz, everything, 300)
 {
 	unsigned int w[OP_NR] = {
-		[OP_GET_API] = 5, [OP_MM_SUMMARY] = 10, [OP_PT_WALK] = 17, [OP_TRACK] = 5,
+		[OP_GET_API] = 5, [OP_MM_SUMMARY] = 10, [OP_PT_WALK] = 17, [OP_VMAS] = 8,
+		[OP_TRACK] = 5,
 		[OP_FAULT_STATS] = 8, [OP_FAULT_STREAM] = 8, [OP_PHYS_ZONES] = 3,
 		[OP_PHYS_BUDDY] = 3, [OP_PHYS_LRU] = 3, [OP_PHYS_STATS] = 3, [OP_PHYS_SLAB] = 3,
 		[OP_BAD_NUMBER] = 6, [OP_UNUSED] = 6, [OP_FOREIGN] = 5, [OP_READ] = 8,

@@ -630,6 +630,130 @@ static inline int mmscope_read_vmas(pid_t pid, struct mmscope_vma *v, int max)
 	return n;
 }
 
+/* ---- VMAS: the device side ----------------------------------------------- */
+
+/* Whether the module behind @fd offers MMSCOPE_IOC_VMAS (its bit in ioctls). */
+static inline int mmscope_has_vmas(int fd)
+{
+	struct mmscope_api api;
+
+	memset(&api, 0, sizeof(api));
+	api.size = sizeof(api);
+	if (ioctl(fd, MMSCOPE_IOC_GET_API, &api))
+		return 0;
+	return (api.features & MMSCOPE_FEATURE_PROCESS_MEMORY) &&
+	       (api.ioctls & (1ULL << _MMSCOPE_IOC_VMAS));
+}
+
+static inline void mmscope_vmas_init(struct mmscope_vmas *a, pid_t pid, __u64 start,
+				     __u64 end, void *buf, __u64 buf_len, void *strings,
+				     __u64 strings_len)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->pid = pid;
+	a->rec_size = sizeof(struct mmscope_vma_rec);
+	a->start = start;
+	a->end = end;
+	a->buf = (__u64)(unsigned long)buf;
+	a->buf_len = buf_len;
+	a->strings = (__u64)(unsigned long)strings;
+	a->strings_len = strings_len;
+}
+
+/*
+ * The VMAs of @pid that start in [start, end), resumed from walk_end until
+ * it reaches @end: records into @recs (room for @max), paths packed into
+ * @strings (@slen bytes), each record's path_off made relative to @strings.
+ * @per_call limits the records one call may return (0: as many as fit),
+ * @str_per_call the string area one call gets (0: what is left).  *@calls
+ * (if non-NULL) gets the number of calls.  Returns the number of records,
+ * -errno, -ENOSPC when @max or @slen is too small, or -EPROTO when the
+ * module broke its contract (walk_end outside (start, end], more records or
+ * string bytes than there was room for, a path not NUL-terminated).
+ */
+static inline long mmscope_vmas_all(int fd, pid_t pid, __u64 start, __u64 end,
+				    struct mmscope_vma_rec *recs, size_t max, char *strings,
+				    size_t slen, size_t per_call, size_t str_per_call,
+				    long *calls)
+{
+	struct mmscope_vmas a;
+	size_t n = 0, used = 0, i, room, sroom;
+
+	if (calls)
+		*calls = 0;
+	while (start < end) {
+		room = max - n;
+		if (per_call && room > per_call)
+			room = per_call;
+		sroom = slen - used;
+		if (str_per_call && sroom > str_per_call)
+			sroom = str_per_call;
+		if (!room)
+			return -ENOSPC;
+		mmscope_vmas_init(&a, pid, start, end, recs + n, room * sizeof(*recs),
+				  sroom ? strings + used : NULL, sroom);
+		if (calls)
+			(*calls)++;
+		if (ioctl(fd, MMSCOPE_IOC_VMAS, &a))
+			return -errno;
+		if (a.nr_recs > room || a.walk_end <= start || a.walk_end > end ||
+		    a.strings_used > sroom || (a.walk_end < end && !a.nr_recs))
+			return -EPROTO;
+		for (i = n; i < n + a.nr_recs; i++) {
+			struct mmscope_vma_rec *r = &recs[i];
+
+			if (r->path_len) {
+				if (r->path_off + r->path_len >= a.strings_used ||
+				    strings[used + r->path_off + r->path_len] ||
+				    strnlen(strings + used + r->path_off, r->path_len) != r->path_len)
+					return -EPROTO;
+				r->path_off += used;
+			}
+		}
+		n += a.nr_recs;
+		used += a.strings_used;
+		start = a.walk_end;
+	}
+	return n;
+}
+
+/* The path of @r in the string area @strings it was gathered with, or "". */
+static inline const char *mmscope_vma_path(const struct mmscope_vma_rec *r, const char *strings)
+{
+	return r->path_len ? strings + r->path_off : "";
+}
+
+/*
+ * smaps' VmFlags line (each mnemonic followed by a space, as struct
+ * mmscope_vma keeps it) as MMSCOPE_VMF_NAMES bits: the oracle of
+ * mmscope_vma_rec.flags.  Mnemonics the header does not name are left out.
+ */
+static inline __u64 mmscope_vmflags_bits(const char *vmflags)
+{
+	static const char * const names[] = { MMSCOPE_VMF_NAMES };
+	char want[8];
+	__u64 bits = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(want, sizeof(want), " %s ", names[i]);
+		if (strstr(vmflags, want))
+			bits |= 1ULL << i;
+	}
+	return bits;
+}
+
+/* The perms column of /proc/PID/maps that a record's flags make. */
+static inline void mmscope_vma_perms(__u64 flags, char perms[5])
+{
+	perms[0] = flags & MMSCOPE_VMF_READ ? 'r' : '-';
+	perms[1] = flags & MMSCOPE_VMF_WRITE ? 'w' : '-';
+	perms[2] = flags & MMSCOPE_VMF_EXEC ? 'x' : '-';
+	perms[3] = flags & MMSCOPE_VMF_MAYSHARE ? 's' : 'p';
+	perms[4] = 0;
+}
+
 /* Lines of a text file other than those containing @except (NULL: none). */
 static inline int mmscope_count_lines(const char *path, const char *except)
 {

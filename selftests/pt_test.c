@@ -23,11 +23,16 @@
  *                        records and pagemap, page by page;
  *  - mapcount_matches_kpagecount: mapcount against /proc/kpagecount;
  *  - debugfs_pagetable_matches_walk, debugfs_vmas_match_smaps: the debugfs
- *                        "pagetable" and "vmas" files, field by field.
+ *                        "pagetable" and "vmas" files, field by field;
+ *  - vmas_ioctl_match_smaps, vmas_ioctl_match_debugfs: MMSCOPE_IOC_VMAS
+ *                        against /proc/PID/smaps field by field, and against
+ *                        the debugfs "vmas" file line by line.
  * Then the walk's cursor, its cost on a sparse 64 TiB reservation, page
  * tables per level from a construction with known tables, every invalid
- * argument, targets that exit under the walker, and the debugfs "track"
- * file's errors.
+ * argument, targets that exit under the walker; MMSCOPE_IOC_VMAS on a
+ * ladder of known VMAs (the "vmas" fixture: records as built, its cursor
+ * with small record buffers and string areas, ranges, record and struct
+ * sizes, every invalid argument); and the debugfs "track" file's errors.
  */
 #include <dirent.h>
 #include <pthread.h>
@@ -2217,6 +2222,268 @@ TEST_F_TIMEOUT(mem, debugfs_vmas_match_smaps, 60)
 	free(v);
 }
 
+/* ---- MMSCOPE_IOC_VMAS: the VMAs of the holder, against smaps and debugfs -- */
+
+#define VMAS_STRINGS	(MAX_VMAS * 64)
+
+static const char * const vma_kind_names[] = { MMSCOPE_VMA_KIND_NAMES };
+
+/* What smaps shows without a path column the module fills: none. */
+static int smaps_path_is_no_path(const char *path)
+{
+	return !path[0] || !strcmp(path, "[heap]") || !strcmp(path, "[stack]") ||
+	       !strncmp(path, "[anon:", 6);
+}
+
+/* Whether two VMAS answers are the same records with the same paths. */
+static int same_vmas(const struct mmscope_vma_rec *a, const char *as, long na,
+		     const struct mmscope_vma_rec *b, const char *bs, long nb)
+{
+	long i;
+
+	if (na != nb)
+		return 0;
+	for (i = 0; i < na; i++) {
+		struct mmscope_vma_rec x = a[i], y = b[i];
+
+		x.path_off = y.path_off = 0;
+		if (memcmp(&x, &y, sizeof(x)) ||
+		    strcmp(mmscope_vma_path(&a[i], as), mmscope_vma_path(&b[i], bs)))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * MMSCOPE_IOC_VMAS over the whole address space of the holder against
+ * /proc/PID/smaps (read before and after, which must agree), record by
+ * record and field by field: range, every VmFlags mnemonic the header
+ * names (and no other bit), perms, offset, device, inode, path, kind (the
+ * smaps_kind() oracle), Rss and Swap (hugetlb not in Rss, as smaps).
+ */
+TEST_F_TIMEOUT(mem, vmas_ioctl_match_smaps, 60)
+{
+	struct mmscope_vma *v = calloc(MAX_VMAS, sizeof(*v));
+	struct mmscope_vma_rec *r = calloc(MAX_VMAS, sizeof(*r));
+	char *str = malloc(VMAS_STRINGS);
+	int levels = mmscope_oracle_pgtable_levels();
+	const int nr_names = sizeof(vma_flag_names) / sizeof(vma_flag_names[0]);
+	long n = -1, i, again, tries, covered = 0, stack = 0, special = 0;
+	__u64 limit, used = 0;
+
+	SKIP_IF_UNSET_UP();
+	ASSERT_TRUE(v && r && str);
+	ASSERT_TRUE(mmscope_has_vmas(self->fd));
+	ASSERT_TRUE(levels == 4 || levels == 5);
+	limit = 1ULL << (levels == 5 ? 56 : 47);
+	for (tries = 0; tries < 3; tries++) {
+		long long rss_before = 0, rss_after = 0;
+		int k;
+
+		again = mmscope_read_vmas(self->holder.pid, v, MAX_VMAS);
+		ASSERT_LT(0, again);
+		for (k = 0; k < again; k++)
+			rss_before += v[k].rss_kb;
+		n = mmscope_vmas_all(self->fd, self->holder.pid, 0, limit, r, MAX_VMAS, str,
+				     VMAS_STRINGS, 0, 0, NULL);
+		ASSERT_LT(0, n) {
+			TH_LOG("VMAS: %s", strerror(-n));
+		}
+		i = mmscope_read_vmas(self->holder.pid, v, MAX_VMAS);
+		for (k = 0; k < i; k++)
+			rss_after += v[k].rss_kb;
+		if (i == again && rss_after == rss_before)
+			break;
+	}
+	ASSERT_GT(3, tries) {
+		TH_LOG("the holder's VMAs kept changing");
+	}
+	ASSERT_EQ(i, n) {
+		TH_LOG("smaps has %ld VMAs, VMAS returned %ld", i, n);
+	}
+	for (i = 0; i < n; i++) {
+		const struct mmscope_vma *o = &v[i];
+		const struct mmscope_vma_rec *x = &r[i];
+		const char *path = mmscope_vma_path(x, str);
+		__u64 want = mmscope_vmflags_bits(o->flags);
+		char perms[5];
+
+		mmscope_vma_perms(x->flags, perms);
+		EXPECT_TRUE(x->start == o->start && x->end == o->end && !strcmp(perms, o->perms) &&
+			    x->offset == o->offset && x->dev_major == o->major &&
+			    x->dev_minor == o->minor && x->inode == o->inode) {
+			TH_LOG("record %ld %llx-%llx %s %llx %02x:%02x %llu against smaps %lx-%lx %s %lx %02x:%02x %lu",
+			       i, (unsigned long long)x->start, (unsigned long long)x->end, perms,
+			       (unsigned long long)x->offset, x->dev_major, x->dev_minor,
+			       (unsigned long long)x->inode, o->start, o->end, o->perms,
+			       o->offset, o->major, o->minor, o->inode);
+		}
+		EXPECT_EQ(want, x->flags) {
+			TH_LOG("%llx: flags %#llx, smaps VmFlags:%s is %#llx",
+			       (unsigned long long)x->start, (unsigned long long)x->flags,
+			       o->flags, (unsigned long long)want);
+		}
+		EXPECT_EQ(0, x->flags >> nr_names);	/* no bit the header does not name */
+		ASSERT_GT(sizeof(vma_kind_names) / sizeof(vma_kind_names[0]), x->kind);
+		EXPECT_STREQ(smaps_kind(o), vma_kind_names[x->kind]) {
+			TH_LOG("%llx (%s): kind %s", (unsigned long long)x->start, o->path,
+			       vma_kind_names[x->kind]);
+		}
+		EXPECT_TRUE((long long)x->rss_pages * 4 == o->rss_kb &&
+			    (long long)x->swap_pages * 4 == o->swap_kb) {
+			TH_LOG("%llx: rss %llu swap %llu pages, smaps %lld %lld kB",
+			       (unsigned long long)x->start, (unsigned long long)x->rss_pages,
+			       (unsigned long long)x->swap_pages, o->rss_kb, o->swap_kb);
+		}
+		if (x->path_len) {
+			EXPECT_STREQ(o->path, path);
+			used += x->path_len + 1;
+		} else {
+			EXPECT_TRUE(smaps_path_is_no_path(o->path)) {
+				TH_LOG("%llx: no path, smaps '%s'", (unsigned long long)x->start,
+				       o->path);
+			}
+			EXPECT_EQ(0, x->path_off);
+		}
+		EXPECT_EQ(0, x->__reserved[0] | x->__reserved[1]);
+		covered += x->start <= self->reg.start && self->reg.start < x->end;
+		stack += x->kind == MMSCOPE_VMA_STACK;
+		special += x->kind == MMSCOPE_VMA_SPECIAL && !strcmp(path, "[vdso]");
+	}
+	/* the variant's region, the stack and the vdso are among them */
+	EXPECT_EQ(1, covered);
+	EXPECT_EQ(1, stack);
+	EXPECT_EQ(1, special);
+	free(v);
+	free(r);
+	free(str);
+}
+
+/* One line of the debugfs "vmas" file back to a record and its path. */
+static int parse_vmas_line(const char *line, struct mmscope_vma_rec *r, char *path, size_t len,
+			   char *perms)
+{
+	char flags[512], kind[16], fpath[1024];
+	unsigned long long start, end, offset, inode, rss_kb, swap_kb;
+	unsigned int major, minor;
+	long long bits;
+	int k;
+
+	if (sscanf(line, "%llx %llx %7s %511s %15s %llx %x:%x %llu %llu %llu %1023s",
+		   &start, &end, perms, flags, kind, &offset, &major, &minor, &inode, &rss_kb,
+		   &swap_kb, fpath) != 12)
+		return -1;
+	memset(r, 0, sizeof(*r));
+	r->start = start;
+	r->end = end;
+	bits = names_to_bits(flags, NAMES(vma_flag_names));
+	if (bits < 0)
+		return -1;
+	r->flags = bits;
+	k = name_index(kind, NAMES(vma_kind_names));
+	if (k < 0 || rss_kb % 4 || swap_kb % 4)
+		return -1;
+	r->kind = k;
+	r->offset = offset;
+	r->dev_major = major;
+	r->dev_minor = minor;
+	r->inode = inode;
+	r->rss_pages = rss_kb / 4;
+	r->swap_pages = swap_kb / 4;
+	unescape(fpath);
+	if (!strcmp(fpath, "-"))
+		fpath[0] = 0;
+	snprintf(path, len, "%s", fpath);
+	r->path_len = strlen(path);
+	return 0;
+}
+
+/*
+ * The holder's debugfs "vmas" file against MMSCOPE_IOC_VMAS (taken before
+ * and after the read, which must agree), line by line: text and binary are
+ * the same records.
+ */
+TEST_F_TIMEOUT(mem, vmas_ioctl_match_debugfs, 60)
+{
+	struct mmscope_vma_rec *a = calloc(MAX_VMAS, sizeof(*a));
+	struct mmscope_vma_rec *b = calloc(MAX_VMAS, sizeof(*b));
+	char *as = malloc(VMAS_STRINGS), *bs = malloc(VMAS_STRINGS);
+	char *tpath = calloc(MAX_VMAS, 512);
+	char path[192], line[2048];
+	int levels = mmscope_oracle_pgtable_levels();
+	long n = -1, nb, i, lines = 0, tries;
+	__u64 limit;
+	FILE *f;
+
+	SKIP_IF_UNSET_UP();
+	ASSERT_TRUE(a && b && as && bs && tpath);
+	ASSERT_TRUE(mmscope_has_vmas(self->fd));
+	ASSERT_TRUE(levels == 4 || levels == 5);
+	limit = 1ULL << (levels == 5 ? 56 : 47);
+	track_holder(_metadata, self, "vmas", path, sizeof(path));
+	for (tries = 0; tries < 3; tries++) {
+		n = mmscope_vmas_all(self->fd, self->holder.pid, 0, limit, a, MAX_VMAS, as,
+				     VMAS_STRINGS, 0, 0, NULL);
+		ASSERT_LT(0, n) {
+			TH_LOG("VMAS: %s", strerror(-n));
+		}
+		f = fopen(path, "re");
+		ASSERT_NE(NULL, f);
+		lines = 0;
+		while (fgets(line, sizeof(line), f)) {
+			char perms[8], want[5];
+
+			if (line[0] == '#')
+				continue;
+			ASSERT_GT(MAX_VMAS, lines);
+			line[strcspn(line, "\n")] = 0;
+			ASSERT_EQ(0, parse_vmas_line(line, &b[lines], tpath + lines * 512, 512,
+						     perms)) {
+				TH_LOG("%s: malformed line '%s'", path, line);
+			}
+			mmscope_vma_perms(b[lines].flags, want);
+			EXPECT_STREQ(want, perms) {
+				TH_LOG("%s: perms and flags disagree in '%s'", path, line);
+			}
+			lines++;
+		}
+		fclose(f);
+		nb = mmscope_vmas_all(self->fd, self->holder.pid, 0, limit, b + lines,
+				      MAX_VMAS - lines, bs, VMAS_STRINGS, 0, 0, NULL);
+		if (same_vmas(a, as, n, b + lines, bs, nb))
+			break;
+	}
+	ASSERT_GT(3, tries) {
+		TH_LOG("the holder's VMAs kept changing");
+	}
+	ASSERT_EQ(n, lines);
+	for (i = 0; i < n; i++) {
+		struct mmscope_vma_rec w = a[i], t = b[i];
+		const char *tp = tpath + i * 512;
+
+		w.path_off = t.path_off = 0;
+		EXPECT_EQ(0, memcmp(&w, &t, sizeof(w))) {
+			TH_LOG("line %ld: file %llx-%llx flags %#llx kind %u off %llx %x:%x ino %llu rss %llu swap %llu plen %u; "
+			       "VMAS %llx-%llx flags %#llx kind %u off %llx %x:%x ino %llu rss %llu swap %llu plen %u",
+			       i, (unsigned long long)t.start, (unsigned long long)t.end,
+			       (unsigned long long)t.flags, t.kind, (unsigned long long)t.offset,
+			       t.dev_major, t.dev_minor, (unsigned long long)t.inode,
+			       (unsigned long long)t.rss_pages, (unsigned long long)t.swap_pages,
+			       t.path_len, (unsigned long long)w.start, (unsigned long long)w.end,
+			       (unsigned long long)w.flags, w.kind, (unsigned long long)w.offset,
+			       w.dev_major, w.dev_minor, (unsigned long long)w.inode,
+			       (unsigned long long)w.rss_pages, (unsigned long long)w.swap_pages,
+			       w.path_len);
+		}
+		EXPECT_STREQ(mmscope_vma_path(&a[i], as), tp);
+	}
+	free(a);
+	free(b);
+	free(as);
+	free(bs);
+	free(tpath);
+}
+
 /* ---- the walk itself: cursor, cost, arguments ---------------------------- */
 
 FIXTURE(walk)
@@ -2889,6 +3156,684 @@ TEST_F(walk, walk_races_target_exit)
 TEST_F(walk, summary_races_target_exit)
 {
 	race_exit(_metadata, self->fd, 1);
+}
+
+/* ---- MMSCOPE_IOC_VMAS: a ladder of known VMAs, the cursor, arguments ----- */
+
+/*
+ * The "ladder" a holder builds: LADDER_SLOTS slots of SLOT_PAGES pages, one
+ * PROT_NONE page between each two (separators, anonymous VMAs of their
+ * own).  Slot i is a shared memfd (i % 3 == 0; its name as long as i / 3
+ * makes it, so paths differ in length; the first and the last slot, so the
+ * ladder merges with nothing around it), private anonymous memory written
+ * (i % 3 == 1), or private anonymous memory read only (i % 3 == 2: the zero
+ * page, not Rss).  Every page of a slot is touched.
+ */
+#define LADDER_SLOTS	13
+#define SLOT_PAGES	2
+#define LADDER_VMAS	(2 * LADDER_SLOTS - 1)
+#define LADDER_PAGES	(LADDER_SLOTS * SLOT_PAGES + LADDER_SLOTS - 1)
+
+struct ladder {
+	unsigned long base, end;
+	unsigned long slot[LADDER_SLOTS];
+	char name[LADDER_SLOTS][96];	/* memfd slots: the path smaps shows */
+};
+
+static int ladder_setup(void *arg, void *out)
+{
+	struct ladder *l = out;
+	char *base, *p, mname[48];
+	size_t i, k;
+	int fd;
+
+	memset(l, 0, sizeof(*l));
+	base = mmap(NULL, LADDER_PAGES * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		return -errno;
+	l->base = (unsigned long)base;
+	l->end = l->base + LADDER_PAGES * PG;
+	for (i = 0; i < LADDER_SLOTS; i++) {
+		p = base + i * (SLOT_PAGES + 1) * PG;
+		l->slot[i] = (unsigned long)p;
+		if (i % 3 == 0) {
+			snprintf(mname, sizeof(mname), "mmscope-vmas-%.*s", (int)(i / 3 * 7),
+				 "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz");
+			fd = memfd_create(mname, MFD_CLOEXEC);
+			if (fd < 0 || ftruncate(fd, SLOT_PAGES * PG))
+				return -errno;
+			if (mmap(p, SLOT_PAGES * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+				 fd, 0) == MAP_FAILED)
+				return -errno;
+			close(fd);
+			snprintf(l->name[i], sizeof(l->name[i]), "/memfd:%s (deleted)", mname);
+		} else if (mmap(p, SLOT_PAGES * PG,
+				i % 3 == 1 ? PROT_READ | PROT_WRITE : PROT_READ,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) {
+			return -errno;
+		}
+		for (k = 0; k < SLOT_PAGES; k++) {
+			if (i % 3 == 2)
+				(void)*(volatile char *)(p + k * PG);
+			else
+				p[k * PG] = 1;
+		}
+	}
+	return 0;
+}
+
+FIXTURE(vmas)
+{
+	int fd;
+	struct mmscope_holder holder;
+	struct ladder l;
+	__u64 limit;
+	struct mmscope_vma_rec recs[64];
+	char strings[4096];
+	struct mmscope_vmas a;		/* a valid call over the ladder */
+};
+
+FIXTURE_SETUP(vmas)
+{
+	int levels = mmscope_oracle_pgtable_levels(), ret;
+
+	self->holder.pid = 0;
+	self->fd = mmscope_open();
+	ASSERT_LE(0, self->fd) {
+		TH_LOG("open %s: %s", MMSCOPE_DEV, strerror(-self->fd));
+	}
+	ASSERT_TRUE(mmscope_has_vmas(self->fd))
+		TH_LOG("module lacks MMSCOPE_IOC_VMAS");
+	ASSERT_TRUE(levels == 4 || levels == 5);
+	self->limit = 1ULL << (levels == 5 ? 56 : 47);
+	ret = mmscope_holder_start(&self->holder, ladder_setup, NULL, &self->l, sizeof(self->l));
+	ASSERT_EQ(0, ret) {
+		TH_LOG("building the ladder: %s", strerror(-ret));
+	}
+	mmscope_vmas_init(&self->a, self->holder.pid, self->l.base, self->l.end, self->recs,
+			  sizeof(self->recs), self->strings, sizeof(self->strings));
+}
+
+FIXTURE_TEARDOWN(vmas)
+{
+	mmscope_holder_stop(&self->holder);
+	close(self->fd);
+}
+
+#define EXPECT_VMAS_ERRNO(err) do { \
+	EXPECT_EQ(-1, ioctl(self->fd, MMSCOPE_IOC_VMAS, &self->a)); \
+	EXPECT_EQ(err, errno) { \
+		TH_LOG("errno %d (%s), want %d (%s)", errno, strerror(errno), err, strerror(err)); \
+	} \
+} while (0)
+
+/* Start of ladder VMA @j (even: slot j / 2, odd: the separator after it). */
+static unsigned long ladder_vma_start(const struct ladder *l, int j)
+{
+	return l->slot[j / 2] + (j % 2 ? SLOT_PAGES * PG : 0);
+}
+
+/*
+ * One call over the ladder against the construction: every VMA, its range,
+ * kind, flags, Rss (2 pages per written slot, 0 for the zero page and the
+ * separators), path, and strings_used the paths with their NULs.
+ */
+TEST_F(vmas, ladder_as_built)
+{
+	struct mmscope_vma_rec *r = self->recs;
+	__u64 used = 0;
+	int j;
+
+	memset(&self->a.walk_end, 0xa5, 3 * sizeof(__u64));	/* outputs are not inputs */
+	ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_VMAS, &self->a));
+	EXPECT_EQ(sizeof(self->a), self->a.size);
+	ASSERT_EQ(LADDER_VMAS, self->a.nr_recs);
+	EXPECT_EQ(self->l.end, self->a.walk_end);
+	EXPECT_EQ(self->holder.pid, self->a.pid);
+	EXPECT_EQ(sizeof(struct mmscope_vma_rec), self->a.rec_size);
+	for (j = 0; j < LADDER_VMAS; j++) {
+		int slot = j / 2, sep = j % 2;
+		unsigned long start = ladder_vma_start(&self->l, j);
+		__u64 want_flags = MMSCOPE_VMF_READ | MMSCOPE_VMF_WRITE;
+		unsigned int want_kind = MMSCOPE_VMA_ANON;
+		__u64 want_rss = SLOT_PAGES;
+
+		if (sep) {
+			want_flags = 0;
+			want_rss = 0;
+		} else if (slot % 3 == 0) {
+			want_flags |= MMSCOPE_VMF_MAYSHARE;
+			want_kind = MMSCOPE_VMA_SHMEM;
+		} else if (slot % 3 == 2) {
+			want_flags = MMSCOPE_VMF_READ;
+			want_rss = 0;
+		}
+		EXPECT_EQ(start, r[j].start);
+		EXPECT_EQ(start + (sep ? 1 : SLOT_PAGES) * PG, r[j].end);
+		EXPECT_EQ(want_kind, r[j].kind) {
+			TH_LOG("VMA %d: kind %s", j, vma_kind_names[r[j].kind % 7]);
+		}
+		EXPECT_EQ(want_flags, r[j].flags & (MMSCOPE_VMF_READ | MMSCOPE_VMF_WRITE |
+						    MMSCOPE_VMF_EXEC | MMSCOPE_VMF_MAYSHARE)) {
+			TH_LOG("VMA %d: flags %#llx", j, (unsigned long long)r[j].flags);
+		}
+		EXPECT_EQ(want_rss, r[j].rss_pages) {
+			TH_LOG("VMA %d (slot %d%s)", j, slot, sep ? ", separator" : "");
+		}
+		EXPECT_EQ(0, r[j].swap_pages);
+		if (!sep && slot % 3 == 0) {
+			EXPECT_EQ(strlen(self->l.name[slot]), r[j].path_len);
+			EXPECT_EQ(used, r[j].path_off);	/* packed in record order */
+			EXPECT_STREQ(self->l.name[slot], self->strings + r[j].path_off);
+			EXPECT_NE(0, r[j].inode);
+			used += r[j].path_len + 1;
+		} else {
+			EXPECT_EQ(0, r[j].path_len);
+			EXPECT_EQ(0, r[j].path_off);
+			EXPECT_EQ(0, r[j].inode);
+			EXPECT_EQ(0, r[j].offset);
+		}
+	}
+	EXPECT_EQ(used, self->a.strings_used);
+}
+
+/*
+ * The whole address space of the holder n records at a time (n = 1 .. 4),
+ * resumed from walk_end, against one call with room for everything: the
+ * same records and paths; each walk_end is the next record's start.
+ */
+TEST_F(vmas, resume_n_records_at_a_time)
+{
+	struct mmscope_vma_rec *one = calloc(MAX_VMAS, sizeof(*one));
+	struct mmscope_vma_rec *pieces = calloc(MAX_VMAS, sizeof(*pieces));
+	char *os = malloc(VMAS_STRINGS), *ps = malloc(VMAS_STRINGS);
+	struct mmscope_vmas a;
+	long n, got, calls, i;
+	size_t per;
+
+	ASSERT_TRUE(one && pieces && os && ps);
+	mmscope_vmas_init(&a, self->holder.pid, 0, self->limit, one, MAX_VMAS * sizeof(*one),
+			  os, VMAS_STRINGS);
+	ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_VMAS, &a));
+	ASSERT_EQ(self->limit, a.walk_end);
+	n = a.nr_recs;
+	ASSERT_LT(LADDER_VMAS, n);
+	for (per = 1; per <= 4; per++) {
+		__u64 at = 0;
+
+		got = 0;
+		calls = 0;
+		while (at < self->limit) {
+			ASSERT_GT(4 * n, calls++);
+			mmscope_vmas_init(&a, self->holder.pid, at, self->limit, pieces + got,
+					  per * sizeof(*pieces), ps, VMAS_STRINGS);
+			ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_VMAS, &a)) {
+				TH_LOG("%zu at a time, resumed at %#llx: %s", per,
+				       (unsigned long long)at, strerror(errno));
+			}
+			ASSERT_GE(per, a.nr_recs);
+			ASSERT_LE(got + a.nr_recs, n);
+			for (i = got; i < got + (long)a.nr_recs; i++) {
+				/* the paths of this call against the one call's */
+				EXPECT_STREQ(mmscope_vma_path(&one[i], os),
+					     mmscope_vma_path(&pieces[i], ps));
+				pieces[i].path_off = one[i].path_off;
+				EXPECT_EQ(0, memcmp(&one[i], &pieces[i], sizeof(one[i]))) {
+					TH_LOG("%zu at a time: record %ld %#llx, one call %#llx", per,
+					       i, (unsigned long long)pieces[i].start,
+					       (unsigned long long)one[i].start);
+				}
+			}
+			got += a.nr_recs;
+			if (a.walk_end < self->limit) {
+				EXPECT_EQ(per, a.nr_recs);
+				ASSERT_GT(n, got);
+				EXPECT_EQ(one[got].start, a.walk_end);
+			}
+			at = a.walk_end;
+		}
+		EXPECT_EQ(n, got);
+		EXPECT_LE((n + per - 1) / per, calls);
+	}
+	free(one);
+	free(pieces);
+	free(os);
+	free(ps);
+}
+
+/*
+ * The ladder with a string area that holds the longest path and no more:
+ * calls stop where the next path does not fit, and the records resumed from
+ * walk_end are those of one call.
+ */
+TEST_F(vmas, resume_with_a_tight_string_area)
+{
+	struct mmscope_vma_rec pieces[64];
+	char ps[4096];
+	size_t longest = 0;
+	long n, calls, i;
+	int j;
+
+	ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_VMAS, &self->a));
+	ASSERT_EQ(LADDER_VMAS, self->a.nr_recs);
+	for (j = 0; j < LADDER_VMAS; j++)
+		if (self->recs[j].path_len + 1 > longest)
+			longest = self->recs[j].path_len + 1;
+	n = mmscope_vmas_all(self->fd, self->holder.pid, self->l.base, self->l.end, pieces,
+			     64, ps, sizeof(ps), 0, longest, &calls);
+	ASSERT_EQ(LADDER_VMAS, n) {
+		TH_LOG("%s", n < 0 ? strerror(-n) : "records lost or added");
+	}
+	EXPECT_LT(2, calls);	/* two of the longest do not fit in one */
+	for (i = 0; i < n; i++) {
+		EXPECT_STREQ(mmscope_vma_path(&self->recs[i], self->strings),
+			     mmscope_vma_path(&pieces[i], ps));
+		pieces[i].path_off = self->recs[i].path_off;
+		EXPECT_EQ(0, memcmp(&self->recs[i], &pieces[i], sizeof(pieces[i])));
+	}
+}
+
+/*
+ * A string area one byte short of the second memfd slot's path: the call
+ * returns the VMAs before it, walk_end is its start, and resuming there
+ * returns it first.
+ */
+TEST_F(vmas, string_area_one_byte_short_stops_before_the_path)
+{
+	size_t first = strlen(self->l.name[0]) + 1, second = strlen(self->l.name[3]) + 1;
+	struct mmscope_vmas a;
+
+	self->a.strings_len = first + second - 1;
+	ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_VMAS, &self->a));
+	EXPECT_EQ(6, self->a.nr_recs);			/* slot 0 .. the separator after slot 2 */
+	EXPECT_EQ(self->l.slot[3], self->a.walk_end);
+	EXPECT_EQ(first, self->a.strings_used);
+	EXPECT_STREQ(self->l.name[0], self->strings);
+	mmscope_vmas_init(&a, self->holder.pid, self->a.walk_end, self->l.end, self->recs,
+			  sizeof(self->recs), self->strings, second);
+	ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_VMAS, &a));
+	ASSERT_LT(0, a.nr_recs);
+	EXPECT_EQ(self->l.slot[3], self->recs[0].start);
+	EXPECT_STREQ(self->l.name[3], self->strings);
+	EXPECT_EQ(second, a.strings_used);
+}
+
+/* Not even the first record's path fits (its NUL included): ENOBUFS. */
+TEST_F(vmas, string_area_too_small_for_the_first_path)
+{
+	self->a.strings_len = strlen(self->l.name[0]);
+	EXPECT_VMAS_ERRNO(ENOBUFS);
+}
+
+TEST_F(vmas, no_string_area_and_a_path_first)
+{
+	self->a.strings = 0;
+	self->a.strings_len = 0;
+	EXPECT_VMAS_ERRNO(ENOBUFS);
+}
+
+/* Without a string area, a range of VMAs without paths is fine. */
+TEST_F(vmas, no_string_area_for_anonymous_vmas)
+{
+	self->a.start = self->l.slot[0] + SLOT_PAGES * PG;	/* separator, slot 1, separator */
+	self->a.end = self->l.slot[2];
+	self->a.strings = 0;
+	self->a.strings_len = 0;
+	ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_VMAS, &self->a));
+	EXPECT_EQ(3, self->a.nr_recs);
+	EXPECT_EQ(self->a.end, self->a.walk_end);
+	EXPECT_EQ(0, self->a.strings_used);
+	EXPECT_EQ(self->l.slot[1], self->recs[1].start);
+}
+
+/* A VMA that starts before start is not returned, even though it reaches in. */
+TEST_F(vmas, start_inside_a_vma_skips_it)
+{
+	self->a.start = self->l.slot[1] + PG;
+	ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_VMAS, &self->a));
+	EXPECT_EQ(LADDER_VMAS - 3, self->a.nr_recs);
+	EXPECT_EQ(self->l.slot[1] + SLOT_PAGES * PG, self->recs[0].start);
+}
+
+/* A VMA that starts below end is returned whole, one that starts at end not. */
+TEST_F(vmas, end_selects_by_start)
+{
+	self->a.end = self->l.slot[1] + PG;
+	ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_VMAS, &self->a));
+	ASSERT_EQ(3, self->a.nr_recs);
+	EXPECT_EQ(self->l.slot[1], self->recs[2].start);
+	EXPECT_EQ(self->l.slot[1] + SLOT_PAGES * PG, self->recs[2].end);
+	EXPECT_EQ(self->a.end, self->a.walk_end);
+	self->a.end = self->l.slot[1];
+	ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_VMAS, &self->a));
+	EXPECT_EQ(2, self->a.nr_recs);
+}
+
+/* No VMA starts in the range: no records, done. */
+TEST_F(vmas, range_where_no_vma_starts)
+{
+	self->a.start = self->l.slot[1] + PG;
+	self->a.end = self->l.slot[1] + SLOT_PAGES * PG;
+	ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_VMAS, &self->a));
+	EXPECT_EQ(0, self->a.nr_recs);
+	EXPECT_EQ(self->a.end, self->a.walk_end);
+	EXPECT_EQ(0, self->a.strings_used);
+}
+
+/* A bigger record: the same records rec_size apart, the bytes beyond zeroed. */
+TEST_F(vmas, larger_rec_size_zeroes_the_tail)
+{
+	static const __u32 sizes[] = { 104, 128, 4096 };
+	char *big = malloc(LADDER_VMAS * 4096 + 64), s2[4096];
+	size_t k, j;
+
+	ASSERT_NE(NULL, big);
+	ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_VMAS, &self->a));
+	ASSERT_EQ(LADDER_VMAS, self->a.nr_recs);
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		struct mmscope_vmas a;
+		__u32 rs = sizes[k];
+
+		memset(big, 0xa5, LADDER_VMAS * 4096 + 64);
+		mmscope_vmas_init(&a, self->holder.pid, self->l.base, self->l.end, big,
+				  LADDER_VMAS * rs, s2, sizeof(s2));
+		a.rec_size = rs;
+		ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_VMAS, &a));
+		ASSERT_EQ(LADDER_VMAS, a.nr_recs);
+		EXPECT_EQ(self->a.strings_used, a.strings_used);
+		EXPECT_EQ(0, memcmp(s2, self->strings, a.strings_used));
+		for (j = 0; j < LADDER_VMAS; j++) {
+			const char *p = big + j * rs;
+			size_t b;
+
+			EXPECT_EQ(0, memcmp(p, &self->recs[j], sizeof(self->recs[j])));
+			for (b = sizeof(self->recs[j]); b < rs; b++)
+				if (p[b])
+					break;
+			EXPECT_EQ(rs, b) {
+				TH_LOG("rec_size %u: record %zu byte %zu is %#x", rs, j, b,
+				       (unsigned char)p[b]);
+			}
+		}
+		EXPECT_EQ((char)0xa5, big[LADDER_VMAS * rs]);	/* nothing past the records */
+	}
+	free(big);
+}
+
+/* pid 0 is the caller: the same records as its own pid. */
+TEST_F(vmas, pid_zero_is_the_caller)
+{
+	struct mmscope_vma_rec *x = calloc(MAX_VMAS, sizeof(*x)), *y = calloc(MAX_VMAS, sizeof(*y));
+	char *xs = malloc(VMAS_STRINGS), *ys = malloc(VMAS_STRINGS);
+	long nx, ny, i;
+
+	ASSERT_TRUE(x && y && xs && ys);
+	nx = mmscope_vmas_all(self->fd, 0, 0, self->limit, x, MAX_VMAS, xs, VMAS_STRINGS, 0, 0, NULL);
+	ny = mmscope_vmas_all(self->fd, getpid(), 0, self->limit, y, MAX_VMAS, ys, VMAS_STRINGS,
+			      0, 0, NULL);
+	ASSERT_LT(0, nx);
+	ASSERT_EQ(nx, ny);
+	/* the calls write (and so fault in) the buffers: Rss may move between them */
+	for (i = 0; i < nx; i++)
+		x[i].rss_pages = y[i].rss_pages = 0;
+	EXPECT_TRUE(same_vmas(x, xs, nx, y, ys, ny));
+	EXPECT_EQ(nx, mmscope_count_lines("/proc/self/maps", "[vsyscall]"));
+	free(x);
+	free(y);
+	free(xs);
+	free(ys);
+}
+
+/* A caller's bigger struct is fine while its tail is zero; size says ours. */
+TEST_F(vmas, larger_struct_with_zero_tail)
+{
+	struct { struct mmscope_vmas a; __u64 tail[3]; } big;
+
+	memset(&big, 0, sizeof(big));
+	big.a = self->a;
+	big.a.size = sizeof(big) - 8;		/* the last __u64 is not the module's */
+	big.tail[2] = 0x1234;
+	ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_VMAS, &big));
+	EXPECT_EQ(MMSCOPE_VMAS_SIZE_VER0, big.a.size);
+	EXPECT_EQ(LADDER_VMAS, big.a.nr_recs);
+	EXPECT_EQ(0, big.tail[0] | big.tail[1]);
+	EXPECT_EQ(0x1234, big.tail[2]);
+}
+
+TEST_F(vmas, larger_struct_with_nonzero_tail)
+{
+	struct { struct mmscope_vmas a; __u64 tail; } big;
+
+	big.a = self->a;
+	big.a.size = sizeof(big);
+	big.tail = 1ULL << 40;
+	EXPECT_EQ(-1, ioctl(self->fd, MMSCOPE_IOC_VMAS, &big));
+	EXPECT_EQ(E2BIG, errno);
+}
+
+TEST_F(vmas, size_above_page)
+{
+	char *p = calloc(1, 2 * PG);
+
+	ASSERT_NE(NULL, p);
+	memcpy(p, &self->a, sizeof(self->a));
+	((struct mmscope_vmas *)p)->size = PG + 8;
+	EXPECT_EQ(-1, ioctl(self->fd, MMSCOPE_IOC_VMAS, p));
+	EXPECT_EQ(E2BIG, errno);
+	free(p);
+}
+
+TEST_F(vmas, size_below_ver0)
+{
+	self->a.size = MMSCOPE_VMAS_SIZE_VER0 - 8;
+	EXPECT_VMAS_ERRNO(EINVAL);
+}
+
+TEST_F(vmas, size_not_multiple_of_8)
+{
+	struct { struct mmscope_vmas a; __u64 tail; } big;
+
+	memset(&big, 0, sizeof(big));
+	big.a = self->a;
+	big.a.size = MMSCOPE_VMAS_SIZE_VER0 + 4;
+	EXPECT_EQ(-1, ioctl(self->fd, MMSCOPE_IOC_VMAS, &big));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(vmas, flags_nonzero)
+{
+	self->a.flags = 1;
+	EXPECT_VMAS_ERRNO(EINVAL);
+}
+
+TEST_F(vmas, reserved_nonzero)
+{
+	self->a.__reserved[1] = 1ULL << 63;
+	EXPECT_VMAS_ERRNO(EINVAL);
+	self->a.__reserved[1] = 0;
+	self->a.__reserved[0] = 1;
+	EXPECT_VMAS_ERRNO(EINVAL);
+}
+
+TEST_F(vmas, rec_size_below_ver0)
+{
+	self->a.rec_size = MMSCOPE_VMA_REC_SIZE_VER0 - 8;
+	EXPECT_VMAS_ERRNO(EINVAL);
+}
+
+TEST_F(vmas, rec_size_not_multiple_of_8)
+{
+	self->a.rec_size = MMSCOPE_VMA_REC_SIZE_VER0 + 4;
+	EXPECT_VMAS_ERRNO(EINVAL);
+}
+
+TEST_F(vmas, rec_size_above_page)
+{
+	self->a.rec_size = PG + 8;
+	self->a.buf_len = 1 << 20;	/* not what fails */
+	EXPECT_VMAS_ERRNO(EINVAL);
+}
+
+TEST_F(vmas, start_unaligned)
+{
+	self->a.start += 8;
+	EXPECT_VMAS_ERRNO(EDOM);
+}
+
+TEST_F(vmas, end_unaligned)
+{
+	self->a.end -= 1;
+	EXPECT_VMAS_ERRNO(EDOM);
+}
+
+TEST_F(vmas, start_equals_end)
+{
+	self->a.end = self->a.start;
+	EXPECT_VMAS_ERRNO(ERANGE);
+}
+
+TEST_F(vmas, start_above_end)
+{
+	self->a.end = self->a.start - PG;
+	EXPECT_VMAS_ERRNO(ERANGE);
+}
+
+/* end may be the user limit of this paging depth (the mmap probe's), not more. */
+TEST_F(vmas, end_above_the_user_limit)
+{
+	self->a.end = self->limit;
+	ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_VMAS, &self->a)) {
+		TH_LOG("end at the limit %#llx: %s", (unsigned long long)self->limit,
+		       strerror(errno));
+	}
+	self->a.end = self->limit + PG;
+	EXPECT_VMAS_ERRNO(ERANGE);
+	self->a.end = ~(__u64)(PG - 1);
+	EXPECT_VMAS_ERRNO(ERANGE);
+}
+
+TEST_F(vmas, buf_len_below_one_record)
+{
+	self->a.buf_len = sizeof(struct mmscope_vma_rec) - 8;
+	EXPECT_VMAS_ERRNO(ENOBUFS);
+	self->a.rec_size = 128;
+	self->a.buf_len = 120;
+	EXPECT_VMAS_ERRNO(ENOBUFS);
+}
+
+TEST_F(vmas, pid_reaped)
+{
+	self->a.pid = reaped_pid();
+	ASSERT_LT(0, self->a.pid);
+	EXPECT_VMAS_ERRNO(ESRCH);
+}
+
+TEST_F(vmas, pid_negative)
+{
+	self->a.pid = -self->holder.pid;
+	EXPECT_VMAS_ERRNO(ESRCH);
+}
+
+/* kthreadd has no user memory. */
+TEST_F(vmas, pid_kernel_thread)
+{
+	char comm[32];
+
+	ASSERT_EQ(0, mmscope_read_line("/proc/2/comm", comm, sizeof(comm)));
+	ASSERT_STREQ("kthreadd", comm);
+	self->a.pid = 2;
+	EXPECT_VMAS_ERRNO(ESRCH);
+}
+
+TEST_F(vmas, pid_zombie)
+{
+	pid_t pid = fork();
+	siginfo_t si;
+
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(0);
+	ASSERT_EQ(0, waitid(P_PID, pid, &si, WEXITED | WNOWAIT));
+	self->a.pid = pid;
+	EXPECT_VMAS_ERRNO(ESRCH);
+	waitpid(pid, NULL, 0);
+}
+
+TEST_F(vmas, buf_null)
+{
+	self->a.buf = 0;
+	EXPECT_VMAS_ERRNO(EFAULT);
+}
+
+TEST_F(vmas, buf_read_only)
+{
+	char *p = mmap(NULL, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, p);
+	self->a.buf = (unsigned long)p;
+	self->a.buf_len = PG;
+	EXPECT_VMAS_ERRNO(EFAULT);
+	munmap(p, PG);
+}
+
+TEST_F(vmas, strings_null)
+{
+	self->a.strings = 0;
+	EXPECT_VMAS_ERRNO(EFAULT);
+}
+
+TEST_F(vmas, argument_null)
+{
+	EXPECT_EQ(-1, ioctl(self->fd, MMSCOPE_IOC_VMAS, NULL));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+/* The answer cannot be written back. */
+TEST_F(vmas, argument_read_only)
+{
+	struct mmscope_vmas *p = mmap(NULL, PG, PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, p);
+	*p = self->a;
+	ASSERT_EQ(0, mprotect(p, PG, PROT_READ));
+	EXPECT_EQ(-1, ioctl(self->fd, MMSCOPE_IOC_VMAS, p));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(p, PG);
+}
+
+/* Two faults at once: the first in abi.md's order is the one returned. */
+TEST_F(vmas, errors_in_documented_order)
+{
+	struct mmscope_vmas ok = self->a;
+
+	self->a.flags = 1;			/* EINVAL before EDOM */
+	self->a.start += 1;
+	EXPECT_VMAS_ERRNO(EINVAL);
+	self->a = ok;
+	self->a.rec_size = 8;			/* EINVAL (rec_size) before EDOM */
+	self->a.end += 1;
+	EXPECT_VMAS_ERRNO(EINVAL);
+	self->a = ok;
+	self->a.start += 1;			/* EDOM before ERANGE */
+	self->a.end = 0;
+	EXPECT_VMAS_ERRNO(EDOM);
+	self->a = ok;
+	self->a.end = self->a.start;		/* ERANGE before ENOBUFS */
+	self->a.buf_len = 0;
+	EXPECT_VMAS_ERRNO(ERANGE);
+	self->a = ok;
+	self->a.buf_len = 8;			/* ENOBUFS before ESRCH */
+	self->a.pid = -1;
+	EXPECT_VMAS_ERRNO(ENOBUFS);
+	self->a = ok;
+	self->a.pid = -1;			/* ESRCH before EFAULT */
+	self->a.buf = 0;
+	EXPECT_VMAS_ERRNO(ESRCH);
+	self->a = ok;
+	self->a.strings_len = 0;		/* ENOBUFS (no path fits) before EFAULT */
+	self->a.buf = 0;
+	EXPECT_VMAS_ERRNO(ENOBUFS);
 }
 
 /* ---- the debugfs "track" file's errors ----------------------------------- */

@@ -727,7 +727,9 @@ struct mmscope_vma_rec {
 	__u32 dev_major;
 	__u32 dev_minor;
 	__u64 rss_pages;	/* smaps' Rss (hugetlb not counted), 4 KiB pages */
-	__u64 swap_pages;	/* smaps' Swap */
+	__u64 swap_pages;	/* swap entries in its page tables: smaps'
+				 * Swap, less shmem pages swapped out of the
+				 * page cache (smaps adds those, unmapped) */
 	__u32 kind;		/* enum mmscope_vma_kind */
 	__u32 path_len;		/* bytes of the path or name, no NUL; 0: none */
 	__u64 path_off;		/* its offset in the string area (0 without one) */
