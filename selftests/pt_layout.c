@@ -12,9 +12,11 @@
  * module's sources that changes what a reader sees shows as a diff.  Kept:
  * every "#" line (header, legend, "# truncated", "# process exited") of
  * pagetable, vmas, summary and faults; the pagetable and vmas lines that
- * start in [BASE, END); the key names (not the values) of summary and
- * faults, whose figures depend on the whole process (libc, the loader, the
- * kernel).  Masked, because they vary:
+ * start in [BASE, END); the lines of summary and faults with every number
+ * as "N": their keys and units, not their figures, which depend on the
+ * whole process (libc, the loader, the kernel).  Lines are split at each
+ * space and joined again, so spacing and a missing last newline show.
+ * Masked, because they vary:
  *   - pagetable: the pfn column, "PFN" where it is not 0 (physical pages
  *     differ from run to run);
  *   - pagetable: the hardware D bit of a PTE without RW (the read-only
@@ -133,15 +135,16 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 #define DIFF_CONTEXT	3
 #define DIFF_LINES	20
 
-/* The columns of a line, split on single spaces, in place. */
+/*
+ * The columns of a line, split at each space, in place: two spaces in a row
+ * give an empty column, so join() gives back the line byte for byte.
+ */
 static int split(char *line, char **tok, int max)
 {
-	char *save, *t;
 	int n = 0;
 
-	for (t = strtok_r(line, " ", &save); t && n < max;
-	     t = strtok_r(NULL, " ", &save))
-		tok[n++] = t;
+	while (line && n < max)
+		tok[n++] = strsep(&line, " ");
 	return n;
 }
 
@@ -198,8 +201,8 @@ static int in_layout(const char *line)
  */
 static void golden_line(FILE *out, const char *name, char *line)
 {
-	char *tok[16], *sp;
-	int n;
+	char *tok[16];
+	int i, n;
 
 	if (line[0] == '#') {
 		fprintf(out, "%s\n", line);
@@ -227,26 +230,25 @@ static void golden_line(FILE *out, const char *name, char *line)
 			tok[7] = "INODE";
 		}
 		join(out, tok, n);
-	} else if (!strcmp(name, "summary")) {
-		/* "Key: value [kB]": the key */
-		n = strcspn(line, " ");
-		fprintf(out, "%.*s\n", n, line);
 	} else {
 		/*
-		 * faults: "key value", "axis class count": all but the count;
-		 * "vma start end ..." lines: none, they depend on libc
+		 * summary "Key: value [kB]", faults "key value" and "axis class
+		 * count": the keys, each number as "N"; the faults file's "vma
+		 * start end ..." lines not at all (they depend on libc)
 		 */
-		if (!strncmp(line, "vma ", 4))
+		if (!strcmp(name, "faults") && !strncmp(line, "vma ", 4))
 			return;
-		sp = strrchr(line, ' ');
-		n = sp ? sp - line : (int)strlen(line);
-		fprintf(out, "%.*s\n", n, line);
+		n = split(line, tok, 16);
+		for (i = 0; i < n; i++)
+			if (tok[i][0] && strspn(tok[i], "0123456789") == strlen(tok[i]))
+				tok[i] = "N";
+		join(out, tok, n);
 	}
 }
 
 static int golden_file(FILE *out, pid_t pid, const char *name, char *buf)
 {
-	char path[128], *line, *save;
+	char path[128], *line, *next;
 	ssize_t len;
 
 	snprintf(path, sizeof(path), MMSCOPE_DEBUGFS "/tasks/%d/%s", pid, name);
@@ -260,9 +262,16 @@ static int golden_file(FILE *out, pid_t pid, const char *name, char *buf)
 		return -1;
 	}
 	fprintf(out, "== %s\n", name);
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
+	for (line = buf; *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
 		golden_line(out, name, line);
+		if (!next) {
+			fprintf(out, "# (no newline at the end of %s)\n", name);
+			break;
+		}
+	}
 	return 0;
 }
 
