@@ -247,7 +247,7 @@ static int hmf_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 			  c->access != MMSCOPE_ACCESS_WRITE;
 	if (c->memory != MMSCOPE_MEM_HUGETLB)
 		mmscope_pt_peek(c->mm, c->address, c->vm_start, c->vm_end,
-			   c->count_window, &c->before);
+				c->count_window, &c->before);
 	return 0;
 }
 
@@ -274,7 +274,7 @@ static int hmf_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	 * may be gone, so only the saved copies of its fields are used. */
 	if (c->memory != MMSCOPE_MEM_HUGETLB)
 		mmscope_pt_peek(c->mm, c->address, c->vm_start, c->vm_end,
-			   c->count_window, &after);
+				c->count_window, &after);
 	e.cause = fault_cause(c, &after, e.result, ret);
 	if (e.cause == MMSCOPE_CAUSE_CACHE_HIT && c->count_window &&
 	    after.present > c->before.present + 1)

@@ -69,10 +69,6 @@ void mmscope_track_register(const struct mmscope_track_client *c)
 	client_bytes += c->bytes;
 }
 
-#define for_each_client(c, i)						\
-	for (i = 0; i < ARRAY_SIZE(clients); i++)			\
-		if (((c) = clients[i]))
-
 static void hash_insert(struct mmscope_task *t)
 {
 	spin_lock(&mmscope_hash_lock);
@@ -96,9 +92,11 @@ static void detach_clients(struct mmscope_task *t)
 	const struct mmscope_track_client *c;
 	int i;
 
-	for_each_client(c, i)
-		if (c->detach && t->client[i])
+	for (i = 0; i < ARRAY_SIZE(clients); i++) {
+		c = clients[i];
+		if (c && c->detach && t->client[i])
 			c->detach(t);
+	}
 }
 
 /* -ENOSPC when MAX_ENTRIES entries exist already, -ENOMEM. */
@@ -115,8 +113,9 @@ static struct mmscope_task *alloc_entry(struct pid *pid, pid_t nr,
 	t = kzalloc(sizeof(*t), gfp);
 	if (!t)
 		goto nomem;
-	for_each_client(c, i) {
-		if (c->attach && c->attach(t, gfp)) {
+	for (i = 0; i < ARRAY_SIZE(clients); i++) {
+		c = clients[i];
+		if (c && c->attach && c->attach(t, gfp)) {
 			detach_clients(t);
 			kfree(t);
 			goto nomem;
@@ -147,7 +146,7 @@ static struct mmscope_task *lookup_rcu(struct pid *pid)
  */
 struct mmscope_task *mmscope_track_lookup_rcu(struct task_struct *task)
 {
-	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "mmscope_track_lookup_rcu() needs RCU");
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "needs rcu_read_lock()");
 	return lookup_rcu(task_tgid(task));
 }
 
@@ -190,9 +189,11 @@ static void list_task(struct mmscope_task *t)
 	int i;
 
 	lockdep_assert_held(&mmscope_tasks_lock);
-	for_each_client(c, i)
-		if (c->listed)
+	for (i = 0; i < ARRAY_SIZE(clients); i++) {
+		c = clients[i];
+		if (c && c->listed)
 			c->listed(t);
+	}
 	list_add_tail(&t->node, &mmscope_tasks);
 	WRITE_ONCE(mmscope_nr_tasks, mmscope_nr_tasks + 1);
 }
@@ -242,8 +243,9 @@ static int tracking_start(void)
 	err = tracepoint_probe_register(tp_fork, track_fork, NULL);
 	if (err)
 		return err;
-	for_each_client(c, i) {
-		err = c->start ? c->start() : 0;
+	for (i = 0; i < ARRAY_SIZE(clients); i++) {
+		c = clients[i];
+		err = c && c->start ? c->start() : 0;
 		if (err)
 			goto undo;
 	}
@@ -266,9 +268,11 @@ static void tracking_stop(void)
 	lockdep_assert_held(&mmscope_tasks_lock);
 	if (!tracking_on)
 		return;
-	for_each_client(c, i)
-		if (c->stop)
+	for (i = 0; i < ARRAY_SIZE(clients); i++) {
+		c = clients[i];
+		if (c && c->stop)
 			c->stop();
+	}
 	tracepoint_probe_unregister(tp_fork, track_fork, NULL);
 	tracepoint_synchronize_unregister();
 	tracking_on = false;
@@ -353,9 +357,11 @@ static void unlink_task(struct mmscope_task *t)
 	WRITE_ONCE(mmscope_nr_tasks, mmscope_nr_tasks - 1);
 	if (!mmscope_nr_tasks)
 		mod_delayed_work(system_wq, &hooks_idle_work, HOOKS_LINGER);
-	for_each_client(c, i)
-		if (c->unlisted)
+	for (i = 0; i < ARRAY_SIZE(clients); i++) {
+		c = clients[i];
+		if (c && c->unlisted)
 			c->unlisted(t);
+	}
 }
 
 /** mmscope_untrack - stop tracking @nr.  Return: 0 or -ENOENT. */
