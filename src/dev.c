@@ -169,6 +169,35 @@ static long mmscope_ioc_mm_summary(void __user *uarg)
 	return mmscope_copy_arg_out(uarg, usize, &sum, sizeof(sum));
 }
 
+/* A records command's rec_size: the first published record or more, 8-aligned, a page at most. */
+static bool rec_size_ok(u32 rec_size, size_t ver0)
+{
+	return rec_size >= ver0 && IS_ALIGNED(rec_size, 8) && rec_size <= MMSCOPE_ARG_MAX;
+}
+
+/*
+ * The range and buffer of an address-range command (PT_WALK, VMAS), checked
+ * after its rec_size.  Return: 0, -EDOM, -ERANGE or -ENOBUFS (abi.md's order).
+ */
+static int range_check(u64 start, u64 end, u64 buf_len, u32 rec_size)
+{
+	if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(end))
+		return -EDOM;
+	if (start >= end || end > mmscope_user_limit())
+		return -ERANGE;
+	if (buf_len < rec_size)
+		return -ENOBUFS;
+	return 0;
+}
+
+/* One record at @dst: @ksize bytes of @rec, then zeros up to @rec_size. */
+static int put_rec(void __user *dst, const void *rec, size_t ksize, u32 rec_size)
+{
+	if (copy_to_user(dst, rec, ksize) || clear_user(dst + ksize, rec_size - ksize))
+		return -EFAULT;
+	return 0;
+}
+
 struct pt_walk_out {
 	void __user *buf;
 	u32 rec_size;
@@ -187,11 +216,9 @@ static int pt_walk_flush(struct mmscope_rec_sink *s,
 		if (copy_to_user(dst, recs, n * sizeof(*recs)))
 			return -EFAULT;
 	} else {
-		for (i = 0; i < n; i++, dst += o->rec_size) {
-			if (copy_to_user(dst, &recs[i], sizeof(*recs)) ||
-			    clear_user(dst + sizeof(*recs), o->rec_size - sizeof(*recs)))
+		for (i = 0; i < n; i++, dst += o->rec_size)
+			if (put_rec(dst, &recs[i], sizeof(*recs), o->rec_size))
 				return -EFAULT;
-		}
 	}
 	o->written += n;
 	return 0;
@@ -219,15 +246,11 @@ static long mmscope_ioc_pt_walk(void __user *uarg)
 	if ((arg.flags & ~MMSCOPE_WALK_FLAGS_ALL) ||
 	    memchr_inv(arg.__reserved, 0, sizeof(arg.__reserved)))
 		return -EINVAL;
-	if (arg.rec_size < MMSCOPE_PT_REC_SIZE_VER0 ||
-	    !IS_ALIGNED(arg.rec_size, 8) || arg.rec_size > MMSCOPE_ARG_MAX)
+	if (!rec_size_ok(arg.rec_size, MMSCOPE_PT_REC_SIZE_VER0))
 		return -EINVAL;
-	if (!PAGE_ALIGNED(arg.start) || !PAGE_ALIGNED(arg.end))
-		return -EDOM;
-	if (arg.start >= arg.end || arg.end > mmscope_user_limit())
-		return -ERANGE;
-	if (arg.buf_len < arg.rec_size)
-		return -ENOBUFS;
+	err = range_check(arg.start, arg.end, arg.buf_len, arg.rec_size);
+	if (err)
+		return err;
 
 	out.buf = u64_to_user_ptr(arg.buf);
 	out.rec_size = arg.rec_size;
@@ -278,8 +301,7 @@ static int vmas_emit(void *ctx, unsigned int kind, const void *rec)
 		o->strings_used += need;
 	}
 	dst = o->buf + o->written * o->rec_size;
-	if (copy_to_user(dst, &r, sizeof(r)) ||
-	    clear_user(dst + sizeof(r), o->rec_size - sizeof(r)))
+	if (put_rec(dst, &r, sizeof(r), o->rec_size))
 		return -EFAULT;
 	o->written++;
 	return 0;
@@ -301,15 +323,11 @@ static long mmscope_ioc_vmas(void __user *uarg)
 		return err;
 	if (arg.flags || memchr_inv(arg.__reserved, 0, sizeof(arg.__reserved)))
 		return -EINVAL;
-	if (arg.rec_size < MMSCOPE_VMA_REC_SIZE_VER0 ||
-	    !IS_ALIGNED(arg.rec_size, 8) || arg.rec_size > MMSCOPE_ARG_MAX)
+	if (!rec_size_ok(arg.rec_size, MMSCOPE_VMA_REC_SIZE_VER0))
 		return -EINVAL;
-	if (!PAGE_ALIGNED(arg.start) || !PAGE_ALIGNED(arg.end))
-		return -EDOM;
-	if (arg.start >= arg.end || arg.end > mmscope_user_limit())
-		return -ERANGE;
-	if (arg.buf_len < arg.rec_size)
-		return -ENOBUFS;
+	err = range_check(arg.start, arg.end, arg.buf_len, arg.rec_size);
+	if (err)
+		return err;
 
 	out.buf = u64_to_user_ptr(arg.buf);
 	out.strings = u64_to_user_ptr(arg.strings);
@@ -508,10 +526,8 @@ static int snap_emit(void *ctx, unsigned int kind, const void *rec)
 	if (kind)
 		return 0;
 	if (o->written < o->cap) {
-		void __user *dst = o->buf + o->written * o->rec_size;
-
-		if (copy_to_user(dst, rec, o->ksize) ||
-		    clear_user(dst + o->ksize, o->rec_size - o->ksize))
+		if (put_rec(o->buf + o->written * o->rec_size, rec, o->ksize,
+			    o->rec_size))
 			return -EFAULT;
 		o->written++;
 	}
@@ -554,8 +570,7 @@ static long mmscope_ioc_snapshot(unsigned int cmd, void __user *uarg)
 	if (arg.flags || arg.__reserved0 ||
 	    memchr_inv(arg.__reserved, 0, sizeof(arg.__reserved)))
 		return -EINVAL;
-	if (arg.rec_size < v->kinds[0].size_ver0 || !IS_ALIGNED(arg.rec_size, 8) ||
-	    arg.rec_size > PAGE_SIZE)
+	if (!rec_size_ok(arg.rec_size, v->kinds[0].size_ver0))
 		return -EINVAL;
 
 	out.buf = u64_to_user_ptr(arg.buf);
