@@ -103,12 +103,8 @@ struct zi {			/* one zone of /proc/zoneinfo */
 	int has_stat[MMSCOPE_ZS_NR];
 };
 
-static const char *const zs_names[MMSCOPE_ZS_NR] = {
-	"nr_free_pages", "nr_zone_inactive_anon", "nr_zone_active_anon",
-	"nr_zone_inactive_file", "nr_zone_active_file", "nr_zone_unevictable",
-	"nr_zone_write_pending", "nr_mlock", "nr_bounce", "nr_zspages",
-	"nr_free_cma", "nr_unaccepted",
-};
+static const char *const zs_names[] = { MMSCOPE_ZS_NAMES };
+_Static_assert(sizeof(zs_names) / sizeof(zs_names[0]) == MMSCOPE_ZS_NR, "one name per counter");
 
 static int read_zoneinfo(struct zi *z)
 {

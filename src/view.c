@@ -150,12 +150,8 @@ static int phys_produce(const struct mmscope_view *v, void *target,
 }
 
 /* uapi index -> the name /proc/zoneinfo and /proc/vmstat use. */
-static const char *const zone_stat_names[MMSCOPE_ZS_NR] = {
-	"nr_free_pages", "nr_zone_inactive_anon", "nr_zone_active_anon",
-	"nr_zone_inactive_file", "nr_zone_active_file", "nr_zone_unevictable",
-	"nr_zone_write_pending", "nr_mlock", "nr_bounce", "nr_zspages",
-	"nr_free_cma", "nr_unaccepted",
-};
+static const char *const zone_stat_names[] = { MMSCOPE_ZS_NAMES };
+static_assert(ARRAY_SIZE(zone_stat_names) == MMSCOPE_ZS_NR);
 
 static void zones_legend(struct seq_file *m)
 {

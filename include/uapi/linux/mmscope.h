@@ -468,6 +468,11 @@ enum mmscope_zone_stat {
 	MMSCOPE_ZS_UNACCEPTED,		/* nr_unaccepted (0 before 6.5) */
 	MMSCOPE_ZS_NR,
 };
+/* The names /proc/zoneinfo and /proc/vmstat use, in MMSCOPE_ZS_* order. */
+#define MMSCOPE_ZS_NAMES	"nr_free_pages", "nr_zone_inactive_anon", "nr_zone_active_anon", \
+				"nr_zone_inactive_file", "nr_zone_active_file", \
+				"nr_zone_unevictable", "nr_zone_write_pending", "nr_mlock", \
+				"nr_bounce", "nr_zspages", "nr_free_cma", "nr_unaccepted"
 #define MMSCOPE_ZONE_STATS	16	/* room in mmscope_zone_rec.stat[] */
 
 /* MMSCOPE_IOC_PHYS_ZONES: one record per zone of every online node. */
