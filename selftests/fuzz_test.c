@@ -1195,33 +1195,45 @@ static __u64 pick_buf_len(struct fz *fz, struct rng *r, __u32 rs, size_t wr)
 	}
 }
 
+/*
+ * Fill what the test can see of a buffer (@rd bytes at @view) with the
+ * pattern, up to @len + CANARY.  Return: how many bytes were filled.
+ */
+static size_t pattern_fill(char *view, size_t rd, __u64 len)
+{
+	size_t n = rd;
+
+	if (len + CANARY < n)
+		n = len + CANARY;
+	memset(view, PATTERN_BYTE, n);
+	return n;
+}
+
+/* The first byte in [@from, @chk) of @view that lost the pattern, or @chk. */
+static size_t pattern_lost(const char *view, size_t from, size_t chk)
+{
+	size_t i;
+
+	for (i = from; i < chk; i++)
+		if ((unsigned char)view[i] != PATTERN_BYTE)
+			break;
+	return i;
+}
+
 /* Fill what the test can see of the record buffer with the pattern. */
 static void prefill_buf(struct call *c, __u64 len)
 {
-	size_t n = c->b.rd;
-
-	if (!c->b.view) {
-		c->b_chk = 0;
-		return;
-	}
-	if (len + CANARY < n)
-		n = len + CANARY;
-	c->b_chk = n;
-	memset(c->b.view, PATTERN_BYTE, n);
+	c->b_chk = c->b.view ? pattern_fill(c->b.view, c->b.rd, len) : 0;
 }
 
 /* Bytes of the record buffer from @from on must still hold the pattern. */
 static void check_buf_rest(struct fz *fz, struct call *c, size_t from)
 {
-	size_t i;
+	size_t i = pattern_lost(c->b.view, from, c->b_chk);
 
-	for (i = from; i < c->b_chk; i++) {
-		if ((unsigned char)c->b.view[i] != PATTERN_BYTE) {
-			fz_fail(fz, c, "wrote past the records it reported",
-				"byte %zu of the buffer changed (records end at %zu)", i, from);
-			return;
-		}
-	}
+	if (i < c->b_chk)
+		fz_fail(fz, c, "wrote past the records it reported",
+			"byte %zu of the buffer changed (records end at %zu)", i, from);
 }
 
 /* A VMAS string area: mostly valid, sometimes cut short, unwritable or absent. */
@@ -1290,28 +1302,17 @@ static __u64 pick_strings_len(struct fz *fz, struct call *c)
 /* Fill what the test can see of the string area with the pattern. */
 static void prefill_strings(struct call *c, __u64 len)
 {
-	size_t n = c->s.rd;
-
-	c->s_chk = 0;
-	if (!c->s.view || c->s.kind == PK_RO)
-		return;
-	if (len + CANARY < n)
-		n = len + CANARY;
-	c->s_chk = n;
-	memset(c->s.view, PATTERN_BYTE, n);
+	c->s_chk = c->s.view && c->s.kind != PK_RO ?
+		   pattern_fill(c->s.view, c->s.rd, len) : 0;
 }
 
 static void check_strings_rest(struct fz *fz, struct call *c, size_t from)
 {
-	size_t i;
+	size_t i = pattern_lost(c->s.view, from, c->s_chk);
 
-	for (i = from; i < c->s_chk; i++) {
-		if ((unsigned char)c->s.view[i] != PATTERN_BYTE) {
-			fz_fail(fz, c, "wrote past the strings it reported",
-				"byte %zu of the string area changed (strings_used %zu)", i, from);
-			return;
-		}
-	}
+	if (i < c->s_chk)
+		fz_fail(fz, c, "wrote past the strings it reported",
+			"byte %zu of the string area changed (strings_used %zu)", i, from);
 }
 
 /* ---- the rules ----------------------------------------------------------------- */

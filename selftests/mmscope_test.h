@@ -332,14 +332,20 @@ static inline int mmscope_open(void)
 	return fd < 0 ? -errno : fd;
 }
 
+/* MMSCOPE_IOC_GET_API of the module behind @fd into @api: 0, or -1 and errno. */
+static inline int mmscope_api_of(int fd, struct mmscope_api *api)
+{
+	memset(api, 0, sizeof(*api));
+	api->size = sizeof(*api);
+	return ioctl(fd, MMSCOPE_IOC_GET_API, api) ? -1 : 0;
+}
+
 /* Whether the module behind @fd offers MM_SUMMARY and PT_WALK. */
 static inline int mmscope_has_process_memory(int fd)
 {
 	struct mmscope_api api;
 
-	memset(&api, 0, sizeof(api));
-	api.size = sizeof(api);
-	if (ioctl(fd, MMSCOPE_IOC_GET_API, &api))
+	if (mmscope_api_of(fd, &api))
 		return 0;
 	return (api.features & MMSCOPE_FEATURE_PROCESS_MEMORY) &&
 	       (api.ioctls & (1ULL << _MMSCOPE_IOC_MM_SUMMARY)) &&
@@ -637,9 +643,7 @@ static inline int mmscope_has_vmas(int fd)
 {
 	struct mmscope_api api;
 
-	memset(&api, 0, sizeof(api));
-	api.size = sizeof(api);
-	if (ioctl(fd, MMSCOPE_IOC_GET_API, &api))
+	if (mmscope_api_of(fd, &api))
 		return 0;
 	return (api.features & MMSCOPE_FEATURE_PROCESS_MEMORY) &&
 	       (api.ioctls & (1ULL << _MMSCOPE_IOC_VMAS));
@@ -1059,9 +1063,7 @@ static inline int mmscope_has_faults(int fd)
 {
 	struct mmscope_api api;
 
-	memset(&api, 0, sizeof(api));
-	api.size = sizeof(api);
-	if (ioctl(fd, MMSCOPE_IOC_GET_API, &api))
+	if (mmscope_api_of(fd, &api))
 		return 0;
 	return (api.features & MMSCOPE_FEATURE_FAULTS) &&
 	       (api.ioctls & (1ULL << _MMSCOPE_IOC_TRACK)) &&
