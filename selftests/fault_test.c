@@ -1804,24 +1804,28 @@ TEST_F(fault, threads)
 /*
  * migration_wait: a read of a page whose pte is a migration entry waits in
  * migration_entry_wait() (do_swap_page()).  The guest has one node, so
- * move_pages() and migrate_pages() have nowhere to move a page; compaction
- * (/proc/sys/vm/compact_memory) migrates movable pages within the node.
- * Two reader threads (one per CPU) read every page of a fresh 64 MiB
- * region in a loop while this thread runs a compaction; a reader that
- * touches a page between try_to_migrate() and remove_migration_ptes()
- * takes the fault.  That is a race, so the test repeats rounds (a new
- * region each) until one fault is seen, at most MIG_ROUNDS rounds and
- * MIG_SECS (scaled).  Measured in the guests: on 6.12 several per round
- * (migrate_pages_batch() unmaps the whole batch before it copies); on 6.1
- * about one round in two.  Oracles: vmstat pgmigrate_success grew in that
- * round, and pagemap shows the page of every migration_wait fault at
- * another PFN after the round than before it: the page was migrated.
- * Besides the classes: minor + major = getrusage() of the process.
+ * move_pages() and migrate_pages() have nowhere to move a page, and
+ * compaction (/proc/sys/vm/compact_memory) in a mostly free guest migrates
+ * next to nothing once memory is compact (measured: 0 pages in later
+ * rounds, since the free scanner skips free pageblocks).  Taking a memory
+ * block offline migrates every page in use in it (do_migrate_range()), so
+ * the test offlines the 128 MiB block that holds most of a fresh 64 MiB
+ * region while two reader threads (one per CPU) read every page of the
+ * region in a loop; a reader that touches a page between try_to_migrate()
+ * and remove_migration_ptes() takes the fault, then the block goes back
+ * online.  Measured: several such faults per 256 pages migrated.  A block
+ * the kernel refuses (an unmovable page: -EBUSY) is skipped for the next;
+ * an offline that does not finish in MIG_OFFLINE_SECS (scaled) is
+ * interrupted.  Oracles: every page of the region that was in the block is
+ * at another PFN afterwards (pagemap), vmstat pgmigrate_success grew by at
+ * least that many, and each migration_wait fault in the region is a read
+ * of one of those pages.  Besides the classes: minor + major = getrusage().
  */
-#define MIG_ROUNDS	60
-#define MIG_SECS	120
-#define MIG_PAGES	(64 * 256)
-#define MIG_READERS	2
+#define MIG_ROUNDS		8
+#define MIG_PAGES		(64 * 256)
+#define MIG_READERS		2
+#define MIG_OFFLINE_SECS	60
+#define MEM_BLOCKS		"/sys/devices/system/memory"
 
 static struct {
 	char *p;
@@ -1843,17 +1847,91 @@ static void *mig_reader(void *arg)
 	return NULL;
 }
 
-TEST_F_TIMEOUT(fault, migration_wait_under_compaction, 300)
+static void mig_interrupt(int sig)
+{
+}
+
+/*
+ * Write @state to memory block @nr.  offline_pages() retries until a signal
+ * is pending: a timer sends this thread SIGUSR1 after @secs, whose handler
+ * (no SA_RESTART) ends the write with EINTR.  0, -errno, or -ETIME.
+ */
+static int mem_block_set(long nr, const char *state, int secs)
+{
+	struct sigaction sa = { .sa_handler = mig_interrupt }, old;
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_THREAD_ID,
+		.sigev_signo = SIGUSR1,
+	};
+	struct itimerspec its = { .it_value.tv_sec = secs };
+	char path[96];
+	timer_t tm;
+	int err;
+
+	snprintf(path, sizeof(path), MEM_BLOCKS "/memory%ld/state", nr);
+	sev._sigev_un._tid = gettid();	/* sigev_notify_thread_id */
+	if (sigaction(SIGUSR1, &sa, &old))
+		return -errno;
+	if (timer_create(CLOCK_MONOTONIC, &sev, &tm)) {
+		err = -errno;
+		sigaction(SIGUSR1, &old, NULL);
+		return err;
+	}
+	timer_settime(tm, 0, &its, NULL);
+	err = mmscope_write_file(path, state);
+	timer_delete(tm);
+	sigaction(SIGUSR1, &old, NULL);
+	return err == -EINTR ? -ETIME : err;
+}
+
+/* The memory block of the most pages of pm[] that no earlier try refused. */
+static long mig_pick_block(const __u64 *pm, unsigned long block_pages,
+			   const long *refused, int nr_refused, long *count)
+{
+	long best = -1, i, b, n;
+	int k;
+
+	*count = 0;
+	for (i = 0; i < MIG_PAGES; i++) {
+		b = (pm[i] & MMSCOPE_PM_PFN_MASK) / block_pages;
+		for (k = 0; k < nr_refused && refused[k] != b; k++)
+			;
+		if (k < nr_refused || b == best)
+			continue;
+		for (n = 0, k = 0; k < MIG_PAGES; k++)
+			n += (long)((pm[k] & MMSCOPE_PM_PFN_MASK) / block_pages) == b;
+		if (n > *count) {
+			*count = n;
+			best = b;
+		}
+	}
+	return best;
+}
+
+TEST_F_TIMEOUT(fault, migration_wait_under_offline, 600)
 {
 	struct timespec ts = { 0, 50 * 1000 * 1000 };
-	long round, i, t, hits = 0, moved, moved_all = 0, bad, pgm0, pgm1 = 0, pgm_round = 0;
+	long round, i, t, hits = 0, moved, bad, pgm0, pgm_round = 0, block = -1, in_block = 0;
+	long refused[64];
+	char *ballast[MIG_ROUNDS];
+	unsigned long block_pages;
+	int nr_refused = 0, nr_ballast = 0, err = 0;
 	pthread_t th[MIG_READERS];
-	time_t t_end;
+	char buf[64];
+	FILE *f;
 
 	SKIP_IF_UNSET_UP();
 	ASSERT_LE(2, sysconf(_SC_NPROCESSORS_ONLN)) TH_LOG("the readers need a CPU each");
-	t_end = time(NULL) + MIG_SECS * mmscope_timeout_scale();
-	for (round = 0; round < MIG_ROUNDS && !hits && time(NULL) < t_end; round++) {
+	f = fopen(MEM_BLOCKS "/block_size_bytes", "r");
+	ASSERT_NE(NULL, f) TH_LOG("no memory hotplug in this kernel: %s", strerror(errno));
+	ASSERT_NE(NULL, fgets(buf, sizeof(buf), f));
+	fclose(f);
+	block_pages = strtoul(buf, NULL, 16) / PG;
+	ASSERT_LT(0, block_pages);
+	/* no NUMA balancing (6.12 has two nodes): only the offline migrates */
+	ASSERT_EQ(0, mmscope_read_line(nb_files[0], self->nb[0], sizeof(self->nb[0])) < 0);
+	ASSERT_EQ(0, mmscope_write_file(nb_files[0], "0"));
+	for (round = 0; round < MIG_ROUNDS && !hits; round++) {
 		mig.p = map_anon(MIG_PAGES);
 		ASSERT_NE(NULL, mig.p);
 		touch_write(mig.p, MIG_PAGES, PG);
@@ -1864,18 +1942,36 @@ TEST_F_TIMEOUT(fault, migration_wait_under_compaction, 300)
 		nanosleep(&ts, NULL);
 		pgm0 = vmstat("pgmigrate_success");
 		begin(self);
-		ASSERT_EQ(0, mmscope_write_file("/proc/sys/vm/compact_memory", "1"));
+		/*
+		 * The block with most of the region that the kernel lets go:
+		 * one with an unmovable page (-EBUSY), or that spans two zones
+		 * or a hole (-EINVAL: the first and last blocks), is refused
+		 * for the rest of the test.
+		 */
+		do {
+			block = mig_pick_block(mig.pm0, block_pages, refused, nr_refused, &in_block);
+			if (block < 0)
+				break;
+			err = mem_block_set(block, "offline",
+					    MIG_OFFLINE_SECS * mmscope_timeout_scale());
+			if (err && err != -ETIME && nr_refused < (int)ARRAY_SIZE(refused))
+				refused[nr_refused++] = block;
+		} while (err && err != -ETIME);
 		nanosleep(&ts, NULL);
 		/* the readers end first: no fault of theirs is half counted */
 		mig.stop = 1;
 		for (t = 0; t < MIG_READERS; t++)
 			pthread_join(th[t], NULL);
 		end(self);
-		pgm1 = vmstat("pgmigrate_success");
+		if (!err && block >= 0)
+			ASSERT_EQ(0, mem_block_set(block, "online", MIG_OFFLINE_SECS))
+				TH_LOG("memory block %ld stays offline", block);
+		pgm_round = vmstat("pgmigrate_success") - pgm0;
 		ASSERT_EQ(0, mmscope_pagemap(0, (unsigned long)mig.p, MIG_PAGES, mig.pm1));
-		for (i = 0, moved = 0; i < MIG_PAGES; i++)
-			moved += (mig.pm0[i] & MMSCOPE_PM_PFN_MASK) != (mig.pm1[i] & MMSCOPE_PM_PFN_MASK);
-		moved_all += moved;
+		TH_LOG("round %ld: memory block %ld (%ld pages of the region): %s; "
+		       "pgmigrate_success +%ld", round, block, in_block,
+		       block < 0 ? "no block left" : err ? strerror(-err) : "offline, online",
+		       pgm_round);
 		/* every round: the module's completed faults are the kernel's */
 		EXPECT_EQ(ru_delta(), (long)(delta(AX_RESULT, MMSCOPE_RESULT_MINOR) +
 					     delta(AX_RESULT, MMSCOPE_RESULT_MAJOR)));
@@ -1887,15 +1983,23 @@ TEST_F_TIMEOUT(fault, migration_wait_under_compaction, 300)
 			bad += evs[i].cause == MMSCOPE_CAUSE_ANON_NEW &&
 			       evs[i].access == MMSCOPE_ACCESS_READ;
 		EXPECT_EQ(0, bad) TH_LOG("read faults classed anon_new");
-		/*
-		 * Compaction moves the process's other pages too (its text,
-		 * its stack): a wait there is real but unchecked; each one in
-		 * the region must be a reader's, on a page that moved.
-		 */
 		hits = 0;
+		if (!err && block >= 0) {
+			/* the block is empty now: every page of it moved */
+			for (i = 0, moved = 0; i < MIG_PAGES; i++)
+				moved += (long)((mig.pm0[i] & MMSCOPE_PM_PFN_MASK) / block_pages) == block &&
+					 (mig.pm1[i] & MMSCOPE_PM_PFN_MASK) != (mig.pm0[i] & MMSCOPE_PM_PFN_MASK);
+			EXPECT_EQ(in_block, moved);
+			EXPECT_LE(in_block, pgm_round);
+		}
+		/*
+		 * The offline moves other processes' and the page cache's pages
+		 * too, and this process's text or stack may be among them: a
+		 * wait there is real but unchecked; each one in the region must
+		 * be a reader's, on a page that moved.
+		 */
 		if (delta(AX_CAUSE, MMSCOPE_CAUSE_MIGRATION_WAIT)) {
-			log_deltas(_metadata, "compaction beside two readers");
-			pgm_round = pgm1 - pgm0;
+			log_deltas(_metadata, "memory offline beside two readers");
 			for (i = 0, bad = 0; i < nr_evs; i++) {
 				const struct mmscope_fault_event *e = &evs[i];
 				unsigned long a = e->address - (unsigned long)mig.p;
@@ -1913,13 +2017,19 @@ TEST_F_TIMEOUT(fault, migration_wait_under_compaction, 300)
 			}
 			EXPECT_EQ(0, bad) TH_LOG("migration_wait faults in the region off a migrated page");
 		}
-		munmap(mig.p, MIG_PAGES * PG);
+		/*
+		 * A region that lay only in refused blocks stays mapped: the
+		 * next region then takes its pages elsewhere.
+		 */
+		if (err || block < 0)
+			ballast[nr_ballast++] = mig.p;
+		else
+			munmap(mig.p, MIG_PAGES * PG);
 	}
-	TH_LOG("%ld rounds: %ld migration_wait faults in the region in the last; %ld pages of the "
-	       "regions migrated; pgmigrate_success +%ld in the last round", round, hits, moved_all,
-	       pgm_round);
+	while (nr_ballast)
+		munmap(ballast[--nr_ballast], MIG_PAGES * PG);
+	TH_LOG("%ld rounds: %ld migration_wait faults in the region in the last", round, hits);
 	ASSERT_LE(1, hits) TH_LOG("no reader met a migration entry in %ld rounds", round);
-	EXPECT_LT(0, pgm_round);
 }
 
 /* ---- a tracked process that exits ------------------------------------------------- */

@@ -1054,8 +1054,8 @@ TEST_F(phys, delta_thp_order9_blocks)
 	 * No whole-machine compaction here (/proc/sys/vm/compact_memory): in
 	 * the 6.1 guest under TCG the page clears that follow one ran 30-240 s
 	 * slow for minutes after it (Documentation/testing.md), and the tests
-	 * after this one paid.  fault.migration_wait_under_compaction compacts
-	 * and pays for it itself.
+	 * after this one paid.  No test compacts: the migration test takes one
+	 * memory block offline instead.
 	 */
 }
 
