@@ -129,8 +129,12 @@ static void leaf_set_swap(struct mmscope_leaf *l, swp_entry_t entry,
 	}
 }
 
-static void leaf_from_pte(struct mmscope_leaf *l, struct vm_area_struct *vma,
-			  unsigned long addr, pte_t pte)
+/**
+ * mmscope_pte_leaf - describe the non-empty PTE @pte of @vma at @addr
+ * Under the PTE table's lock (a migration entry's page is checked locked).
+ */
+void mmscope_pte_leaf(struct mmscope_leaf *l, struct vm_area_struct *vma,
+		      unsigned long addr, pte_t pte)
 {
 	/* every field, without a memset: this runs once per PTE */
 	*l = (struct mmscope_leaf) {
@@ -247,16 +251,23 @@ static int walk_pte_table(struct mmscope_walk *w, struct vm_area_struct *vma,
 		return WALK_AGAIN;
 	}
 	count_table(w, 0, start_pte);
+	if (w->ops->pte_table) {
+		/* once per table: the summary's own loop (process.c) */
+		INDIRECT_CALL_1(w->ops->pte_table, mmscope_summary_ptes,
+				w, vma, start_pte, addr, end);
+		goto unlock;
+	}
 	for (ptep = start_pte; addr != end; ptep++, addr += PAGE_SIZE) {
 		pte_t pte = ptep_get(ptep);
 
 		if (pte_none(pte))
 			continue;
-		leaf_from_pte(&l, vma, addr, pte);
+		mmscope_pte_leaf(&l, vma, addr, pte);
 		ret = visit(w, &l);
 		if (ret)
 			break;
 	}
+unlock:
 	spin_unlock(ptl);
 	rcu_read_unlock();
 	return ret;

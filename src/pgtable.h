@@ -45,6 +45,14 @@ struct mmscope_walk_ops {
 	int (*yield)(struct mmscope_walk *w);
 	/* Entering a VMA at its start, under mmap_lock.  Optional. */
 	void (*vma)(struct mmscope_walk *w, struct vm_area_struct *vma);
+	/*
+	 * Optional, instead of ->leaf() for the entries of a PTE table:
+	 * [@addr, @end) of the table at @ptep (the entry of @addr), under its
+	 * lock; takes every entry (no yield, no stop) and may hand any of them
+	 * to mmscope_pte_leaf() and its own ->leaf().
+	 */
+	void (*pte_table)(struct mmscope_walk *w, struct vm_area_struct *vma,
+			  pte_t *ptep, unsigned long addr, unsigned long end);
 };
 
 struct mmscope_walk {
@@ -63,7 +71,11 @@ int mmscope_walk_locked(struct mmscope_walk *w, unsigned long start,
 /* The hot ->leaf() visitors (process.c), called directly, not through a
  * retpoline: the layering's one allowed back-reference. */
 int mmscope_summary_leaf(struct mmscope_walk *w, const struct mmscope_leaf *l);
+void mmscope_summary_ptes(struct mmscope_walk *w, struct vm_area_struct *vma,
+			  pte_t *ptep, unsigned long addr, unsigned long end);
 int mmscope_sink_leaf(struct mmscope_walk *w, const struct mmscope_leaf *l);
+void mmscope_pte_leaf(struct mmscope_leaf *l, struct vm_area_struct *vma,
+		      unsigned long addr, pte_t pte);
 void mmscope_leaf_to_rec(const struct mmscope_leaf *l, struct mmscope_pt_rec *r);
 
 /* The fault probes' view of one address, before and after a fault. */

@@ -75,6 +75,7 @@ struct mss {
 	u64 swap, shared_hugetlb, private_hugetlb, ksm;
 	u64 pss, pss_anon, pss_file, pss_shmem, pss_dirty, pss_locked;
 	u64 rss_anon, rss_file, rss_shmem, zero, hugetlb, nr_vmas;
+	unsigned long pfn_bound;	/* see pfn_bound() */
 };
 
 static void mss_page_accumulate(struct mss *m, struct folio *folio,
@@ -191,6 +192,141 @@ int mmscope_summary_leaf(struct mmscope_walk *w, const struct mmscope_leaf *l)
 	return MMSCOPE_LEAF_CONTINUE;
 }
 
+/*
+ * Highest PFN of any node: the bound under which the summary trusts a PTE's
+ * PFN to have a struct page (below).  vm_normal_page() keeps the same kind
+ * of sanity bound (highest_memmap_pfn, not exported); this one is read from
+ * the exported node_data each walk, so hot-added memory is covered.
+ */
+static unsigned long pfn_bound(void)
+{
+	unsigned long bound = 0;
+	int nid;
+
+	for_each_online_node(nid)
+		bound = max(bound, pgdat_end_pfn(NODE_DATA(nid)));
+	return bound;
+}
+
+/* The summary's sums over one PTE table, in pages (pss in PSS_SHIFT units). */
+struct mss_ptes {
+	unsigned long resident, anon, lazyfree, shmem, file, ksm, referenced;
+	unsigned long private_clean, private_dirty, shared_clean, shared_dirty;
+	u64 pss, pss_anon, pss_shmem, pss_dirty;
+};
+
+static void mss_ptes_add(struct mss *m, const struct mss_ptes *t, bool locked)
+{
+	m->resident += (u64)t->resident << PAGE_SHIFT;
+	m->anonymous += (u64)t->anon << PAGE_SHIFT;
+	m->rss_anon += (u64)t->anon << PAGE_SHIFT;
+	m->lazyfree += (u64)t->lazyfree << PAGE_SHIFT;
+	m->rss_shmem += (u64)t->shmem << PAGE_SHIFT;
+	m->rss_file += (u64)t->file << PAGE_SHIFT;
+	m->ksm += (u64)t->ksm << PAGE_SHIFT;
+	m->referenced += (u64)t->referenced << PAGE_SHIFT;
+	m->private_clean += (u64)t->private_clean << PAGE_SHIFT;
+	m->private_dirty += (u64)t->private_dirty << PAGE_SHIFT;
+	m->shared_clean += (u64)t->shared_clean << PAGE_SHIFT;
+	m->shared_dirty += (u64)t->shared_dirty << PAGE_SHIFT;
+	m->pss += t->pss;
+	m->pss_anon += t->pss_anon;
+	m->pss_shmem += t->pss_shmem;
+	m->pss_file += t->pss - t->pss_anon - t->pss_shmem;
+	m->pss_dirty += t->pss_dirty;
+	if (locked)
+		m->pss_locked += t->pss;
+}
+
+/**
+ * mmscope_summary_ptes - the summary of one PTE table, under its lock
+ *
+ * The common entry, a present PTE that is not special and maps a small
+ * folio, is charged here as mss_account() would, reading the page's words
+ * once each into local sums written back once per table; every other entry
+ * (swap, migration, zero page, large folio, PFN maps) goes through the leaf.
+ *
+ * What is trusted, as vm_normal_page() trusts it on x86 (which has the
+ * special bit): outside VM_PFNMAP and VM_MIXEDMAP a present PTE without the
+ * special bit maps a page with a struct page, so its PFN needs no
+ * pfn_valid() beyond a sanity bound (the highest node end PFN); a PFN past
+ * the bound takes the leaf path, which checks pfn_valid().
+ */
+void mmscope_summary_ptes(struct mmscope_walk *w, struct vm_area_struct *vma,
+			  pte_t *ptep, unsigned long addr, unsigned long end)
+{
+	struct mss *m = w->priv;
+	struct mss_ptes t = {};
+	bool pfnmap = vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP);
+	struct mmscope_leaf l;
+
+	for (; addr != end; ptep++, addr += PAGE_SIZE) {
+		pte_t pte = ptep_get(ptep);
+		unsigned long pfn, flags, mapping;
+		struct page *page;
+		u64 pss = (u64)PAGE_SIZE << PSS_SHIFT;
+		bool dirty, private = true;
+
+		if (pte_none(pte))
+			continue;
+		pfn = pte_pfn(pte);
+		if (unlikely(!pte_present(pte) || pte_special(pte) || pfnmap ||
+			     pfn >= m->pfn_bound))
+			goto leaf;
+		page = pfn_to_page(pfn);
+		/* a small folio: not a tail (compound_head bit 0), not a head */
+		flags = READ_ONCE(page->flags);
+		if (unlikely((READ_ONCE(page->compound_head) & 1) ||
+			     (flags & (1UL << PG_head))))
+			goto leaf;
+		mapping = (unsigned long)READ_ONCE(page->mapping);
+		dirty = pte_dirty(pte) || (flags & (1UL << PG_dirty));
+		/* mmscope_smaps_whole(): one reference is a private page */
+		if (page_ref_count(page) != 1) {
+			int mapcount = mmscope_page_mapcount(page_folio(page), page);
+
+			if (mapcount >= 2) {
+				pss = div_u64(pss, mapcount);
+				private = false;
+			}
+		}
+		t.resident++;
+		t.pss += pss;
+		if (mapping & PAGE_MAPPING_ANON) {
+			t.anon++;
+			t.pss_anon += pss;
+			if ((mapping & PAGE_MAPPING_FLAGS) == PAGE_MAPPING_KSM)
+				t.ksm++;
+			if (!(flags & (1UL << PG_swapbacked)) && !dirty)
+				t.lazyfree++;
+		} else if (flags & (1UL << PG_swapbacked)) {
+			t.shmem++;
+			t.pss_shmem += pss;
+		} else {
+			t.file++;
+		}
+		if (pte_young(pte) || (flags & (1UL << PG_referenced)) ||
+		    folio_test_young(page_folio(page)))
+			t.referenced++;
+		if (dirty) {
+			t.pss_dirty += pss;
+			if (private)
+				t.private_dirty++;
+			else
+				t.shared_dirty++;
+		} else if (private) {
+			t.private_clean++;
+		} else {
+			t.shared_clean++;
+		}
+		continue;
+leaf:
+		mmscope_pte_leaf(&l, vma, addr, pte);
+		mmscope_summary_leaf(w, &l);
+	}
+	mss_ptes_add(m, &t, vma->vm_flags & VM_LOCKED);
+}
+
 static void summary_vma(struct mmscope_walk *w, struct vm_area_struct *vma)
 {
 	struct mss *m = w->priv;
@@ -201,6 +337,7 @@ static void summary_vma(struct mmscope_walk *w, struct vm_area_struct *vma)
 static const struct mmscope_walk_ops summary_ops = {
 	.leaf = mmscope_summary_leaf,
 	.vma = summary_vma,
+	.pte_table = mmscope_summary_ptes,
 };
 
 /**
@@ -209,7 +346,7 @@ static const struct mmscope_walk_ops summary_ops = {
  */
 int mmscope_mm_summary(struct mm_struct *mm, struct mmscope_mm_summary *s)
 {
-	struct mss m = {};
+	struct mss m = { .pfn_bound = pfn_bound() };
 	struct mmscope_walk w = {
 		.mm = mm,
 		.ops = &summary_ops,
