@@ -631,8 +631,10 @@ static void reader_push(struct mmscope_reader *r, const struct mmscope_fault_eve
 	spin_unlock_irqrestore(&r->lock, irqflags);
 	/*
 	 * Not wake_up() here: the signal probe runs under siglock.  And only
-	 * when someone waits: an irq_work is a self-IPI, and a reader that
-	 * keeps up is not asleep.
+	 * when someone waits, through a lazy irq_work: no self-IPI while the
+	 * tick runs (the reader wakes at the next tick, at most one jiffy
+	 * later, and takes everything that came meanwhile); on a CPU whose
+	 * tick is stopped irq_work_queue() raises the interrupt at once.
 	 */
 	if (wake && wq_has_sleeper(&r->wq))
 		irq_work_queue(&r->wake);
@@ -691,7 +693,7 @@ int mmscope_reader_start(struct mmscope_reader *r, struct pid *pid,
 	}
 	spin_lock_init(&r->lock);
 	init_waitqueue_head(&r->wq);
-	init_irq_work(&r->wake, reader_wake);
+	r->wake = IRQ_WORK_INIT_LAZY(reader_wake);
 	r->mask = ring_records - 1;
 	r->pid = pid;
 	spin_lock(&readers_lock);
