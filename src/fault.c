@@ -11,8 +11,10 @@
  *    The entry handler of an untracked task does one hash lookup and
  *    declines the return probe;
  *  - the signal_generate tracepoint, for SIGSEGV from access errors, which
- *    the architecture raises before handle_mm_fault() is ever called, and
- *    exceptions:page_fault_user to know that fault's access type.
+ *    the architecture raises before handle_mm_fault() is ever called; the
+ *    access type and IP come from what the x86 fault handler left in the
+ *    thread for the signal (set_signal_archinfo()) and its user registers,
+ *    so no hook runs on the machine's other user faults.
  *
  * Classification: the entry handler reads the page-table entry at the
  * faulting address before the fault, the return handler reads it after;
@@ -48,6 +50,7 @@
 #include <linux/tracepoint.h>
 #include <linux/vmalloc.h>
 #include <asm/trap_pf.h>
+#include <asm/trapnr.h>
 
 #include "fault.h"
 #include "mem.h"
@@ -60,7 +63,7 @@
 
 /* What the entry handler passes to the return handler (kretprobe data). */
 struct fault_ctx {
-	u64 t0;
+	u64 t0;				/* 0: no consumer of times at entry */
 	struct mm_struct *mm;		/* alive for the whole fault */
 	unsigned long address, ip, vm_start, vm_end, vm_flags;
 	unsigned int flags;
@@ -86,8 +89,9 @@ struct mmscope_faults {
 	atomic64_t memory[MMSCOPE_NR_MEMS];
 	atomic64_t cause[MMSCOPE_NR_CAUSES];
 	atomic64_t faultaround_pages;
-	spinlock_t vma_lock;		/* protects the four below */
+	spinlock_t vma_lock;		/* protects the five below */
 	unsigned int nr_vmas;
+	unsigned int last;		/* the slot the last fault hit */
 	struct fault_vma_slot vmas[FAULT_VMA_SLOTS];
 	u64 other_vmas;
 };
@@ -102,6 +106,19 @@ static struct mmscope_faults *faults_of(struct mmscope_task *t)
 
 static void fault_record(struct task_struct *task, unsigned long vm_end,
 			 struct mmscope_fault_event *e);
+
+static LIST_HEAD(mmscope_readers);	/* RCU; writers hold readers_lock */
+static DEFINE_SPINLOCK(readers_lock);
+
+/*
+ * Does anything consume a fault's times: a stream reader or the trace
+ * event?  Counters do not, so a fault nobody streams reads no clock.  A
+ * fault already in flight when the first consumer came has latency 0.
+ */
+static bool fault_timed(void)
+{
+	return !list_empty(&mmscope_readers) || trace_mmscope_fault_enabled();
+}
 
 /*
  * The memory class of a fault: the VMA's kind (process.c's one decision
@@ -230,7 +247,7 @@ static int hmf_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (!mmscope_task_is_tracked(current))
 		return 1;	/* no return probe for untracked tasks */
 
-	c->t0 = ktime_get_ns();
+	c->t0 = fault_timed() ? ktime_get_ns() : 0;
 	c->mm = vma->vm_mm;
 	c->address = regs->si;
 	c->flags = regs->dx;
@@ -261,8 +278,10 @@ static int hmf_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct mmscope_fault_event e = {};
 	struct mmscope_peek after = { .st = MMSCOPE_PEEK_NONE };
 
-	e.time_ns = ktime_get_ns();
-	e.latency_ns = e.time_ns - c->t0;
+	if (c->t0 || fault_timed()) {
+		e.time_ns = ktime_get_ns();
+		e.latency_ns = c->t0 ? e.time_ns - c->t0 : 0;
+	}
 	e.address = c->address;
 	e.ip = c->ip;
 	e.vma_start = c->vm_start;
@@ -306,31 +325,11 @@ static void hmf_probe_init(void)
 
 /* ---- SIGSEGV before handle_mm_fault(): access errors, no VMA ---- */
 
-struct user_fault {
-	struct task_struct *task;
-	unsigned long address, error_code, ip;
-};
-static DEFINE_PER_CPU(struct user_fault, last_user_fault);
-
-static void probe_page_fault_user(void *data, unsigned long address,
-				  struct pt_regs *regs, unsigned long error_code)
-{
-	struct user_fault *f;
-
-	if (!mmscope_task_is_tracked(current))
-		return;
-	f = this_cpu_ptr(&last_user_fault);
-	f->task = current;
-	f->address = address;
-	f->error_code = error_code;
-	f->ip = instruction_pointer(regs);
-}
-
 static void probe_signal_generate(void *data, int sig, struct kernel_siginfo *info,
 				  struct task_struct *task, int group, int result)
 {
 	struct mmscope_fault_event e = {};
-	struct user_fault *f;
+	struct thread_struct *th;
 
 	if (sig != SIGSEGV || task != current || info == SEND_SIG_NOINFO ||
 	    info == SEND_SIG_PRIV)
@@ -345,16 +344,23 @@ static void probe_signal_generate(void *data, int sig, struct kernel_siginfo *in
 		this_cpu_write(segv_counted, NULL);
 		return;
 	}
-	e.time_ns = ktime_get_ns();
+	if (fault_timed())
+		e.time_ns = ktime_get_ns();
 	e.address = (unsigned long)info->si_addr;
 	e.origin = MMSCOPE_ORIGIN_USER;
 	e.access = MMSCOPE_ACCESS_READ;
-	f = this_cpu_ptr(&last_user_fault);
-	if (f->task == current && f->address == e.address) {
-		e.ip = f->ip;
-		if (f->error_code & X86_PF_INSTR)
+	/*
+	 * The x86 fault handler's set_signal_archinfo() wrote the trap, the
+	 * address and the error code into the thread just before it raised
+	 * this signal; a #GP writes trap_nr too, and a stale #PF from before
+	 * has another address.
+	 */
+	th = &current->thread;
+	if (th->trap_nr == X86_TRAP_PF && th->cr2 == e.address) {
+		e.ip = instruction_pointer(task_pt_regs(current));
+		if (th->error_code & X86_PF_INSTR)
 			e.access = MMSCOPE_ACCESS_EXEC;
-		else if (f->error_code & X86_PF_WRITE)
+		else if (th->error_code & X86_PF_WRITE)
 			e.access = MMSCOPE_ACCESS_WRITE;
 	}
 	e.result = MMSCOPE_RESULT_SIGSEGV;
@@ -363,7 +369,7 @@ static void probe_signal_generate(void *data, int sig, struct kernel_siginfo *in
 	fault_record(current, 0, &e);
 }
 
-static struct tracepoint *tp_signal_generate, *tp_page_fault_user;
+static struct tracepoint *tp_signal_generate;
 static DEFINE_MUTEX(hooks_lock);
 static bool hooks_on;		/* written under hooks_lock */
 
@@ -379,19 +385,14 @@ static int fault_hooks_start(void)
 		goto out;
 	if (!tp_signal_generate)
 		tp_signal_generate = mmscope_find_tracepoint("signal_generate");
-	if (!tp_page_fault_user)
-		tp_page_fault_user = mmscope_find_tracepoint("page_fault_user");
 	err = -ENOENT;
-	if (!tp_signal_generate || !tp_page_fault_user) {
-		pr_err("tracepoints signal_generate/page_fault_user not found\n");
+	if (!tp_signal_generate) {
+		pr_err("tracepoint signal_generate not found\n");
 		goto out;
 	}
-	err = tracepoint_probe_register(tp_page_fault_user, probe_page_fault_user, NULL);
-	if (err)
-		goto out;
 	err = tracepoint_probe_register(tp_signal_generate, probe_signal_generate, NULL);
 	if (err)
-		goto undo_pfu;
+		goto out;
 	hmf_probe_init();
 	err = register_kretprobe(&hmf_probe);
 	if (err) {
@@ -403,8 +404,6 @@ static int fault_hooks_start(void)
 
 undo_sig:
 	tracepoint_probe_unregister(tp_signal_generate, probe_signal_generate, NULL);
-undo_pfu:
-	tracepoint_probe_unregister(tp_page_fault_user, probe_page_fault_user, NULL);
 	tracepoint_synchronize_unregister();
 out:
 	mutex_unlock(&hooks_lock);
@@ -419,7 +418,6 @@ static void fault_hooks_stop(void)
 	if (hooks_on) {
 		unregister_kretprobe(&hmf_probe);
 		tracepoint_probe_unregister(tp_signal_generate, probe_signal_generate, NULL);
-		tracepoint_probe_unregister(tp_page_fault_user, probe_page_fault_user, NULL);
 		tracepoint_synchronize_unregister();
 		WRITE_ONCE(hooks_on, false);
 	}
@@ -457,6 +455,11 @@ static void faults_account(struct mmscope_faults *f, unsigned long vm_end,
 		return;		/* no VMA */
 
 	spin_lock_irqsave(&f->vma_lock, irqflags);
+	/* faults come in runs on one VMA: try the last one's slot first */
+	if (f->last < f->nr_vmas && f->vmas[f->last].start == e->vma_start) {
+		slot = &f->vmas[f->last];
+		goto hit;
+	}
 	for (i = 0; i < f->nr_vmas; i++) {
 		if (f->vmas[i].start == e->vma_start) {
 			slot = &f->vmas[i];
@@ -481,6 +484,8 @@ static void faults_account(struct mmscope_faults *f, unsigned long vm_end,
 		slot->start = e->vma_start;
 		slot->end = vm_end;
 	}
+	f->last = slot - f->vmas;
+hit:
 	slot->faults++;
 	slot->cause[e->cause]++;
 	spin_unlock_irqrestore(&f->vma_lock, irqflags);
@@ -606,9 +611,6 @@ void mmscope_fault_init(void)
 }
 
 /* ---- event streams ---- */
-
-static LIST_HEAD(mmscope_readers);	/* RCU; writers hold readers_lock */
-static DEFINE_SPINLOCK(readers_lock);
 
 static void reader_push(struct mmscope_reader *r, const struct mmscope_fault_event *e)
 {

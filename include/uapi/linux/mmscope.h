@@ -405,7 +405,9 @@ struct mmscope_fault_event {
 	__u64 address;		/* faulting address */
 	__u64 ip;		/* user instruction pointer (0 for kernel origin) */
 	__u64 vma_start;
-	__u64 latency_ns;	/* time spent in handle_mm_fault() */
+	__u64 latency_ns;	/* time spent in handle_mm_fault(); 0 when
+				 * the fault began before any stream or
+				 * trace consumer existed */
 	__u32 pid, tid;		/* tgid and thread, in the initial pid namespace */
 	__u8 origin, access, result, memory, cause;
 	__u8 __pad[3];
