@@ -563,6 +563,37 @@ static u32 leaf_sw_bits(const struct mmscope_leaf *l)
 	return sw;
 }
 
+/* The entry bits that leaf_hw_bits() and leaf_sw_bits() read at the PTE level. */
+#define PTE_RUN_BITS	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_PWT | \
+			 _PAGE_PCD | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_GLOBAL | \
+			 _PAGE_NX | _PAGE_PAT | _PAGE_SOFT_DIRTY | _PAGE_UFFD_WP | \
+			 _PAGE_SPECIAL | _PAGE_DEVMAP | _PAGE_PKEY_MASK)
+
+/**
+ * mmscope_leaf_run_key - what a run of records compares, as one word
+ * For a present leaf at the PTE level (0 for any other): the entry's flag
+ * and protection-key bits, and the three folio bits of leaf_sw_bits().
+ * Two such leaves of one VMA with the same kind and equal keys render
+ * records with equal hw, sw and pkey, so a run extends without the
+ * record being built.  Same context as mmscope_leaf_to_rec().
+ */
+u64 mmscope_leaf_run_key(const struct mmscope_leaf *l)
+{
+	u64 key;
+
+	if (l->level != MMSCOPE_LEVEL_PTE || l->type != MMSCOPE_ENTRY_PRESENT)
+		return 0;
+	/* bits 12-51 hold the PFN: free for the folio's three */
+	key = (l->entry & PTE_RUN_BITS) | BIT_ULL(12);
+	if (l->folio) {
+		key |= folio_test_large(l->folio) ? BIT_ULL(13) : 0;
+		key |= folio_test_dirty(l->folio) ? BIT_ULL(14) : 0;
+		key |= folio_test_anon(l->folio) && PageAnonExclusive(l->page) ?
+		       BIT_ULL(15) : 0;
+	}
+	return key;
+}
+
 /**
  * mmscope_leaf_to_rec - render a leaf as the uapi record
  * Called from ->leaf(), under the leaf's lock (the walker's, which varies

@@ -76,6 +76,7 @@ void mmscope_summary_ptes(struct mmscope_walk *w, struct vm_area_struct *vma,
 int mmscope_sink_leaf(struct mmscope_walk *w, const struct mmscope_leaf *l);
 void mmscope_pte_leaf(struct mmscope_leaf *l, struct vm_area_struct *vma,
 		      unsigned long addr, pte_t pte);
+u64 mmscope_leaf_run_key(const struct mmscope_leaf *l);
 void mmscope_leaf_to_rec(const struct mmscope_leaf *l, struct mmscope_pt_rec *r);
 
 /* The fault probes' view of one address, before and after a fault. */

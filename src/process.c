@@ -422,7 +422,15 @@ int mmscope_sink_leaf(struct mmscope_walk *w, const struct mmscope_leaf *l)
 {
 	struct mmscope_rec_sink *s = w->priv;
 	struct mmscope_pt_rec r;
+	u64 key = s->runs ? mmscope_leaf_run_key(l) : 0;
 
+	/* runs by key: a PTE that extends the run costs no record */
+	if (key && s->has_pending && key == s->pending_key &&
+	    s->pending.kind == l->kind && s->pending.vma_start == l->vma->vm_start &&
+	    s->pending.addr + (s->pending.nr_pages << PAGE_SHIFT) == l->addr) {
+		s->pending.nr_pages += l->nr;
+		return MMSCOPE_LEAF_CONTINUE;
+	}
 	mmscope_leaf_to_rec(l, &r);
 	if (s->has_pending && s->runs && rec_extends(&s->pending, &r)) {
 		s->pending.nr_pages += r.nr_pages;
@@ -436,6 +444,7 @@ int mmscope_sink_leaf(struct mmscope_walk *w, const struct mmscope_leaf *l)
 	if (s->taken >= s->cap)
 		return MMSCOPE_LEAF_STOP;
 	s->pending = r;
+	s->pending_key = key;
 	s->has_pending = true;
 	return s->kcount == MMSCOPE_REC_CHUNK ? MMSCOPE_LEAF_YIELD
 					      : MMSCOPE_LEAF_CONTINUE;

@@ -31,6 +31,7 @@ struct mmscope_rec_sink {
 	unsigned int kcount;
 	u64 taken;		/* records handed to kbuf so far */
 	struct mmscope_pt_rec pending;
+	u64 pending_key;	/* mmscope_leaf_run_key() of its first leaf */
 	bool has_pending;
 };
 int mmscope_pt_records(struct mm_struct *mm, unsigned long start,
