@@ -76,6 +76,7 @@ struct pm_scan_arg {
 static int reps = 11;
 static unsigned long target_mib = 1024;
 static const char *ko_path;
+static const char *floor_path;		/* -f: mmscope_floor.ko, the probe floors */
 static int mfd = -1;
 static int only_faults;
 static const char *mod_params = "";	/* -p: e.g. the slab layout */
@@ -211,6 +212,35 @@ static void print_row(const struct row *r)
 }
 
 /* ---- the module ---- */
+
+/* Load the floor module in @mode: 0, or -errno (fprobe: -EOPNOTSUPP on 6.1). */
+static int floor_load(const char *mode)
+{
+	char params[32];
+	int fd = open(floor_path, O_RDONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		die("open %s", floor_path);
+	snprintf(params, sizeof(params), "mode=%s", mode);
+	if (syscall(SYS_finit_module, fd, params, 0))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static void floor_unload(void)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (!syscall(SYS_delete_module, "mmscope_floor", O_NONBLOCK))
+			return;
+		if (errno != EAGAIN && errno != EBUSY)
+			break;
+		usleep(20000);
+	}
+	die("delete_module mmscope_floor");
+}
 
 static void module_load(void)
 {
@@ -1075,6 +1105,17 @@ static void bench_faults(void)
 		"no module", "loaded, nothing tracked", "loaded, another process tracked",
 		"tracked", "tracked + FAULT_STREAM reader",
 	};
+	/* the floors: empty probes on handle_mm_fault() (mmscope_floor.ko) */
+	enum { FL_KRET, FL_DECLINE, FL_FPROBE, NFL };
+	static const char *const fl_mode[NFL] = { "kretprobe", "decline", "fprobe" };
+	static const char *const fl_id[NFL] = { "5g", "5h", "5i" };
+	static const char *const fl_work[NFL] = {
+		"fault loop: floor, kretprobe with empty handlers",
+		"fault loop: floor, kretprobe whose entry declines",
+		"fault loop: floor, fprobe with empty handlers",
+	};
+	double ft[NFL][1024];
+	int fl_err[NFL] = { 0 };
 	double t[NPH][1024], bt[1024], nomod2[1024];
 	uint64_t tracked_total = 0, stream_rec = 0, stream_drop = 0;
 	int cmd_fd, res_fd, i, p;
@@ -1124,6 +1165,15 @@ static void bench_faults(void)
 		track(child, 1);
 		track(other, 1);
 		module_unload();
+		for (p = 0; floor_path && p < NFL; p++) {
+			if (fl_err[p])
+				continue;
+			fl_err[p] = floor_load(fl_mode[p]);
+			if (fl_err[p])
+				continue;
+			ft[p][i] = fault_run(cmd_fd, res_fd);
+			floor_unload();
+		}
 	}
 
 	/* bpftrace, module unloaded, on the same child. */
@@ -1261,6 +1311,24 @@ static void bench_faults(void)
 				 stream_rec, stream_drop);
 		print_row(r);
 	}
+	for (p = 0; floor_path && p < NFL; p++) {
+		struct row *r = add_row(fl_id[p], fl_work[p]);
+		double ov;
+
+		if (fl_err[p]) {
+			row_note(r, "not available here: %s", strerror(-fl_err[p]));
+			print_row(r);
+			continue;
+		}
+		r->mm = stats(ft[p], reps);
+		r->peer = base;
+		r->has_mm = r->has_peer = 1;
+		ov = r->mm.med / base.med;
+		ratio_goal(r, ov, "floor (reported)", -1);
+		row_note(r, "overhead %+.1f%%: the hook alone, no work; interleaved with the baseline",
+			 (ov - 1) * 100);
+		print_row(r);
+	}
 	{
 		struct row *r = add_row("5f", "fault loop: bpftrace kretprobe handle_mm_fault");
 		struct st tr = stats(t[TRACKED], reps);
@@ -1339,8 +1407,9 @@ int main(int argc, char **argv)
 	FILE *f;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "k:r:s:Fp:P:")) != -1) {
+	while ((opt = getopt(argc, argv, "k:f:r:s:Fp:P:")) != -1) {
 		switch (opt) {
+		case 'f': floor_path = optarg; break;
 		case 'F': only_faults = 1; break;
 		case 'p': mod_params = optarg; break;
 		case 'P': profile_op = optarg; break;
