@@ -1510,6 +1510,47 @@ static void check_pt_walk(struct fz *fz, struct call *c)
 	check_buf_rest(fz, c, w.nr_recs * in.rec_size);
 }
 
+/* A dense walk: exactly the entries the range and buffer allow, each well formed. */
+static void check_pt_dense(struct fz *fz, struct call *c)
+{
+	struct mmscope_pt_walk w, in;
+	__u64 want, i;
+
+	memcpy(&w, c->a.view, sizeof(w));
+	memcpy(&in, c->img, sizeof(in));
+	if (w.flags != in.flags || w.pid != in.pid || w.rec_size != in.rec_size ||
+	    w.start != in.start || w.end != in.end || w.buf != in.buf || w.buf_len != in.buf_len)
+		fz_fail(fz, c, "PT_WALK changed input fields", "%s", "");
+	want = (in.end - in.start) / PAGE;
+	if (want > in.buf_len / 8)
+		want = in.buf_len / 8;
+	if (w.nr_recs != want || w.walk_end != in.start + want * PAGE) {
+		fz_fail(fz, c, "PT_WALK dense counts inconsistent",
+			"nr_recs %llu (want %llu) walk_end 0x%llx",
+			(unsigned long long)w.nr_recs, (unsigned long long)want,
+			(unsigned long long)w.walk_end);
+		return;
+	}
+	if (!c->b.view)
+		return;
+	for (i = 0; i < w.nr_recs; i++) {
+		__u64 e;
+		unsigned int type;
+
+		memcpy(&e, c->b.view + i * 8, sizeof(e));
+		type = MMSCOPE_DENSE_TYPE(e);
+		if ((!type && e) ||
+		    (type && (MMSCOPE_DENSE_LEVEL(e) < 1 || MMSCOPE_DENSE_LEVEL(e) > 3)) ||
+		    (type != MMSCOPE_ENTRY_PRESENT && type != MMSCOPE_ENTRY_SWAP &&
+		     (e & ((1ULL << 53) - 1)))) {
+			fz_fail(fz, c, "PT_WALK dense entry inconsistent", "entry %llu: 0x%llx",
+				(unsigned long long)i, (unsigned long long)e);
+			return;
+		}
+	}
+	check_buf_rest(fz, c, w.nr_recs * 8);
+}
+
 static void check_vmas(struct fz *fz, struct call *c)
 {
 	struct mmscope_vmas a, in;
@@ -1920,9 +1961,13 @@ static void op_pt_walk(struct fz *fz, struct call *c)
 	int err;
 
 	memset(&w, 0, sizeof(w));
-	w.flags = pick_flags(fz, &fz->r, MMSCOPE_WALK_RUNS);
+	w.flags = pick_flags(fz, &fz->r, MMSCOPE_WALK_FLAGS_ALL);
 	w.pid = pick_pid(fz);
-	w.rec_size = pick_rec_size(fz, &fz->r, MMSCOPE_PT_REC_SIZE_VER0);
+	/* dense: mostly its one size, sometimes a record's (EINVAL) */
+	if ((w.flags & MMSCOPE_WALK_DENSE) && pct(&fz->r, 80))
+		w.rec_size = pick_rec_size(fz, &fz->r, MMSCOPE_PT_DENSE_SIZE);
+	else
+		w.rec_size = pick_rec_size(fz, &fz->r, MMSCOPE_PT_REC_SIZE_VER0);
 	pick_range(fz, classify(fz, w.pid), &w.start, &w.end);
 	place_buf(fz, c, w.rec_size);
 	w.buf = (unsigned long)c->b.p;
@@ -1941,7 +1986,9 @@ static void op_pt_walk(struct fz *fz, struct call *c)
 		;
 	} else if ((w.flags & ~MMSCOPE_WALK_FLAGS_ALL) ||
 		   nonzero((void *)w.__reserved, sizeof(w.__reserved)) ||
-		   w.rec_size < MMSCOPE_PT_REC_SIZE_VER0 || w.rec_size % 8 || w.rec_size > 4096) {
+		   ((w.flags & MMSCOPE_WALK_DENSE) ?
+		    (w.flags & MMSCOPE_WALK_RUNS) || w.rec_size != MMSCOPE_PT_DENSE_SIZE :
+		    w.rec_size < MMSCOPE_PT_REC_SIZE_VER0 || w.rec_size % 8 || w.rec_size > 4096)) {
 		/* abi.md: "Errors, in the order checked" */
 		m = B(EINVAL);
 		c->why = "flags, reserved or rec_size: EINVAL (first in abi.md's order)";
@@ -1957,15 +2004,25 @@ static void op_pt_walk(struct fz *fz, struct call *c)
 	} else {
 		m = expect_mm_target(c->pc, &c->why);
 		room = w.buf_len / w.rec_size * w.rec_size;
-		if ((m & B(OK)) && c->b.wr < room)
+		if (w.flags & MMSCOPE_WALK_DENSE) {
+			/* every page gets an entry: exactly this many bytes */
+			__u64 pages = (w.end - w.start) / PAGE;
+
+			room = (pages < w.buf_len / 8 ? pages : w.buf_len / 8) * 8;
+			if ((m & B(OK)) && c->b.wr < room)
+				m = (m & ~B(OK)) | B(EFAULT);
+		} else if ((m & B(OK)) && c->b.wr < room) {
 			m |= B(EFAULT);		/* depends on how many records there are */
+		}
 		m = expect_copy_out(c, m, sizeof(w));
 	}
 	c->expect = m;
 	ret = do_ioctl(fz, c, &err, &ns);
 	judge(fz, c, ret, err, ns);
 	check_arg_after(fz, c, sizeof(w), 0);
-	if (c->res == RES_OK)
+	if (c->res == RES_OK && (w.flags & MMSCOPE_WALK_DENSE))
+		check_pt_dense(fz, c);
+	else if (c->res == RES_OK)
 		check_pt_walk(fz, c);
 	else if (c->res != RES_EFAULT && c->res != RES_EINTR && c->b.view)
 		check_buf_rest(fz, c, 0);

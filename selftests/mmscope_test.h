@@ -519,6 +519,7 @@ static inline int mmscope_pagemap(pid_t pid, unsigned long start, size_t n,
 #define MMSCOPE_PM_PFN_MASK	((1ULL << 55) - 1)
 #define MMSCOPE_PM_SOFT_DIRTY	(1ULL << 55)
 #define MMSCOPE_PM_EXCLUSIVE	(1ULL << 56)
+#define MMSCOPE_PM_UFFD_WP	(1ULL << 57)
 #define MMSCOPE_PM_FILE		(1ULL << 61)
 #define MMSCOPE_PM_SWAP		(1ULL << 62)
 #define MMSCOPE_PM_PRESENT	(1ULL << 63)

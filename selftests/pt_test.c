@@ -1413,6 +1413,117 @@ TEST_F_TIMEOUT(mem, runs_expand_to_records_and_pagemap, 60)
 	check_runs(_metadata, self->fd, self->holder.pid, self->reg.start, self->reg.npages);
 }
 
+/*
+ * The dense entry abi.md defines for page @off of record @r (the
+ * uapi's MMSCOPE_DENSE_* layout), written out here from the record's fields.
+ */
+static __u64 dense_of_rec(const struct mmscope_pt_rec *r, __u64 off)
+{
+	__u64 e = (__u64)r->type << 61 | (__u64)r->kind << 58 | (__u64)r->level << 56;
+
+	e |= r->sw & MMSCOPE_SW_SOFT_DIRTY ? MMSCOPE_DENSE_SOFT_DIRTY : 0;
+	e |= r->sw & MMSCOPE_SW_UFFD_WP ? MMSCOPE_DENSE_UFFD_WP : 0;
+	e |= r->sw & MMSCOPE_SW_EXCLUSIVE ? MMSCOPE_DENSE_EXCLUSIVE : 0;
+	if (r->type == MMSCOPE_ENTRY_PRESENT) {
+		e |= r->pfn + off;
+		e |= r->hw & MMSCOPE_HW_RW ? MMSCOPE_DENSE_RW : 0;
+		e |= r->hw & MMSCOPE_HW_USER ? MMSCOPE_DENSE_USER : 0;
+		e |= r->hw & MMSCOPE_HW_ACCESSED ? MMSCOPE_DENSE_ACCESSED : 0;
+		e |= r->hw & MMSCOPE_HW_DIRTY ? MMSCOPE_DENSE_DIRTY : 0;
+		e |= r->hw & MMSCOPE_HW_NX ? MMSCOPE_DENSE_NX : 0;
+		e |= r->sw & MMSCOPE_SW_LARGE ? MMSCOPE_DENSE_LARGE : 0;
+		e |= r->sw & MMSCOPE_SW_PAGE_DIRTY ? MMSCOPE_DENSE_PAGE_DIRTY : 0;
+		e |= r->sw & MMSCOPE_SW_SPECIAL ? MMSCOPE_DENSE_SPECIAL : 0;
+		e |= r->mapcount >= 2 ? MMSCOPE_DENSE_SHARED : 0;
+	} else if (r->type == MMSCOPE_ENTRY_SWAP) {
+		e |= r->swap_type | r->pfn << 5;
+	}
+	return e;
+}
+
+/*
+ * PT_WALK with MMSCOPE_WALK_DENSE over [start, + npages pages) of @pid,
+ * @chunk entries a call (each call resumes at the last walk_end).
+ * Return: entries, or -errno; -EPROTO when walk_end and nr_recs disagree.
+ */
+static long dense_walk(int fd, pid_t pid, unsigned long start, size_t npages,
+		       __u64 *out, size_t chunk)
+{
+	unsigned long addr = start, end = start + npages * PG;
+	size_t got = 0;
+
+	while (addr < end) {
+		struct mmscope_pt_walk w = {
+			.size = sizeof(w), .flags = MMSCOPE_WALK_DENSE, .pid = pid,
+			.rec_size = MMSCOPE_PT_DENSE_SIZE, .start = addr, .end = end,
+			.buf = (unsigned long)(out + got), .buf_len = chunk * sizeof(*out),
+		};
+
+		if (ioctl(fd, MMSCOPE_IOC_PT_WALK, &w))
+			return -errno;
+		if (!w.nr_recs || w.nr_recs > chunk || w.walk_end != addr + w.nr_recs * PG)
+			return -EPROTO;
+		got += w.nr_recs;
+		addr = w.walk_end;
+	}
+	return got;
+}
+
+/*
+ * The dense format, page by page, against the records of the same range
+ * (every page a record covers: its fields, the PFN stepping through a huge
+ * leaf; every other page 0) and against pagemap directly (present, PFN,
+ * swap type and offset, uffd-wp of present and swapped pages, exclusively
+ * mapped).  Read 37 entries a
+ * call, so most calls end inside a PTE table and the next resumes there.
+ */
+TEST_F_TIMEOUT(mem, dense_agrees_with_records_and_pagemap, 60)
+{
+	size_t npages = self->reg.npages, k;
+	__u64 *dense = calloc(npages, sizeof(*dense)), *pm = calloc(npages, sizeof(*pm));
+	unsigned long start = self->reg.start;
+	struct mmscope_pt_rec *recs;
+	long n, i, bad = 0;
+
+	SKIP_IF_UNSET_UP();
+	ASSERT_TRUE(dense && pm);
+	n = walk_region(_metadata, self, &recs);
+	ASSERT_EQ((long)npages, dense_walk(self->fd, self->holder.pid, start, npages, dense, 37));
+	ASSERT_EQ(0, mmscope_pagemap(self->holder.pid, start, npages, pm));
+	for (i = 0, k = 0; k < npages; k++) {
+		unsigned long addr = start + k * PG;
+		__u64 want = 0, e = dense[k], frame = pm[k] & MMSCOPE_PM_PFN_MASK;
+		int type = MMSCOPE_DENSE_TYPE(e);
+
+		while (i < n && recs[i].addr + recs[i].nr_pages * PG <= addr)
+			i++;
+		if (i < n && recs[i].addr <= addr)
+			want = dense_of_rec(&recs[i], (addr - recs[i].addr) / PG);
+		if (e != want && bad++ < 8)
+			TH_LOG("page %zu (%#lx): dense %#llx, from its record %#llx", k, addr,
+			       (unsigned long long)e, (unsigned long long)want);
+		if (!!(pm[k] & MMSCOPE_PM_PRESENT) != (type == MMSCOPE_ENTRY_PRESENT) ||
+		    !!(pm[k] & MMSCOPE_PM_SWAP) != (type == MMSCOPE_ENTRY_SWAP) ||
+		    (type == MMSCOPE_ENTRY_PRESENT && frame != MMSCOPE_DENSE_PFN(e)) ||
+		    (type == MMSCOPE_ENTRY_PRESENT && MMSCOPE_DENSE_KIND(e) != MMSCOPE_KIND_ZERO &&
+		     MMSCOPE_DENSE_KIND(e) != MMSCOPE_KIND_SPECIAL &&
+		     !!(pm[k] & MMSCOPE_PM_EXCLUSIVE) != !(e & MMSCOPE_DENSE_SHARED)) ||
+		    (type == MMSCOPE_ENTRY_SWAP &&
+		     (MMSCOPE_DENSE_SWAP_TYPE(e) != (frame & 31) ||
+		      MMSCOPE_DENSE_SWAP_OFFSET(e) != frame >> 5)) ||
+		    ((type == MMSCOPE_ENTRY_PRESENT || type == MMSCOPE_ENTRY_SWAP) &&
+		     !!(pm[k] & MMSCOPE_PM_UFFD_WP) != !!(e & MMSCOPE_DENSE_UFFD_WP))) {
+			if (bad++ < 8)
+				TH_LOG("page %zu (%#lx): dense %#llx, pagemap %#llx", k, addr,
+				       (unsigned long long)e, (unsigned long long)pm[k]);
+		}
+	}
+	EXPECT_EQ(0, bad);
+	free(recs);
+	free(dense);
+	free(pm);
+}
+
 /* /proc/kpagecount of @pfn, or -errno. */
 static long long kpagecount(__u64 pfn)
 {
@@ -2661,6 +2772,79 @@ TEST_F(walk, buf_len_zero)
 {
 	self->w.buf_len = 0;
 	EXPECT_WALK_ERRNO(ENOBUFS);
+}
+
+static void dense_init(struct _test_data_walk *self, __u64 *ents, size_t n)
+{
+	self->w.flags = MMSCOPE_WALK_DENSE;
+	self->w.rec_size = MMSCOPE_PT_DENSE_SIZE;
+	self->w.buf = (unsigned long)ents;
+	self->w.buf_len = n * sizeof(*ents);
+}
+
+/* Dense: one entry a page, empty pages 0, walk_end where the buffer ended. */
+TEST_F(walk, dense_fills_the_buffer_then_resumes)
+{
+	__u64 ents[WALK_PAGES + 2] = { 0 }, more[WALK_PAGES + 2];
+	int i;
+
+	/* a hole in the middle: the second page unmapped */
+	ASSERT_EQ(0, munmap(self->map + PG, PG));
+	dense_init(self, ents, 2);
+	ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_PT_WALK, &self->w));
+	EXPECT_EQ(2, self->w.nr_recs);
+	EXPECT_EQ(self->w.start + 2 * PG, self->w.walk_end);
+	EXPECT_EQ(MMSCOPE_ENTRY_PRESENT, MMSCOPE_DENSE_TYPE(ents[0]));
+	EXPECT_EQ(0, ents[1]);
+	memset(more, 0xa5, sizeof(more));
+	self->w.start = self->w.walk_end;
+	dense_init(self, more, WALK_PAGES + 2);
+	ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_PT_WALK, &self->w));
+	EXPECT_EQ(WALK_PAGES - 2, self->w.nr_recs);
+	EXPECT_EQ(self->w.end, self->w.walk_end);
+	for (i = 0; i < WALK_PAGES - 2; i++)
+		EXPECT_EQ(MMSCOPE_ENTRY_PRESENT, MMSCOPE_DENSE_TYPE(more[i]));
+	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, more[WALK_PAGES - 2]);	/* untouched */
+	/* the page was mapped again by nobody: keep the teardown's munmap valid */
+	ASSERT_NE(MAP_FAILED, mmap(self->map + PG, PG, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
+}
+
+TEST_F(walk, dense_with_runs)
+{
+	__u64 ents[WALK_PAGES];
+
+	dense_init(self, ents, WALK_PAGES);
+	self->w.flags |= MMSCOPE_WALK_RUNS;
+	EXPECT_WALK_ERRNO(EINVAL);
+}
+
+TEST_F(walk, dense_rec_size_56)
+{
+	__u64 ents[WALK_PAGES * 7];
+
+	dense_init(self, ents, WALK_PAGES * 7);
+	self->w.rec_size = sizeof(struct mmscope_pt_rec);
+	EXPECT_WALK_ERRNO(EINVAL);
+}
+
+TEST_F(walk, dense_buf_len_below_one_entry)
+{
+	__u64 ents[1];
+
+	dense_init(self, ents, 1);
+	self->w.buf_len = 4;
+	EXPECT_WALK_ERRNO(ENOBUFS);
+}
+
+TEST_F(walk, dense_buf_read_only)
+{
+	void *ro = mmap(NULL, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, ro);
+	dense_init(self, ro, 1);
+	EXPECT_WALK_ERRNO(EFAULT);
+	munmap(ro, PG);
 }
 
 TEST_F(walk, buf_null)

@@ -224,6 +224,53 @@ static int pt_walk_flush(struct mmscope_rec_sink *s,
 	return 0;
 }
 
+struct pt_dense_out {
+	void __user *buf;
+	u64 written;
+};
+
+/* Dense entries land 8 bytes apart; NULL @ents: @n empty entries. */
+static int pt_dense_flush(struct mmscope_dense_sink *s, const u64 *ents,
+			  unsigned long n)
+{
+	struct pt_dense_out *o = s->priv;
+	void __user *dst = o->buf + o->written * sizeof(u64);
+
+	if (ents ? copy_to_user(dst, ents, n * sizeof(u64)) :
+		   clear_user(dst, n * sizeof(u64)))
+		return -EFAULT;
+	o->written += n;
+	return 0;
+}
+
+/* PT_WALK with MMSCOPE_WALK_DENSE: as many pages from start as buf_len holds. */
+static int pt_walk_dense(struct mmscope_pt_walk *arg)
+{
+	struct pt_dense_out out = { .buf = u64_to_user_ptr(arg->buf) };
+	struct mmscope_dense_sink sink = {
+		.flush = pt_dense_flush,
+		.priv = &out,
+	};
+	u64 pages = (arg->end - arg->start) >> PAGE_SHIFT;
+	unsigned long tables;
+	struct mm_struct *mm;
+	int err;
+
+	pages = min_t(u64, pages, div_u64(arg->buf_len, MMSCOPE_PT_DENSE_SIZE));
+	mm = mmscope_get_mm(arg->pid);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	err = mmscope_pt_dense(mm, arg->start, arg->start + (pages << PAGE_SHIFT),
+			       &sink, &tables);
+	mmput(mm);
+	if (err)
+		return err;
+	arg->walk_end = arg->start + (out.written << PAGE_SHIFT);
+	arg->nr_recs = out.written;
+	arg->tables = tables;
+	return 0;
+}
+
 static long mmscope_ioc_pt_walk(void __user *uarg)
 {
 	struct mmscope_pt_walk arg;
@@ -246,11 +293,20 @@ static long mmscope_ioc_pt_walk(void __user *uarg)
 	if ((arg.flags & ~MMSCOPE_WALK_FLAGS_ALL) ||
 	    memchr_inv(arg.__reserved, 0, sizeof(arg.__reserved)))
 		return -EINVAL;
-	if (!rec_size_ok(arg.rec_size, MMSCOPE_PT_REC_SIZE_VER0))
+	if (arg.flags & MMSCOPE_WALK_DENSE) {
+		if ((arg.flags & MMSCOPE_WALK_RUNS) ||
+		    arg.rec_size != MMSCOPE_PT_DENSE_SIZE)
+			return -EINVAL;
+	} else if (!rec_size_ok(arg.rec_size, MMSCOPE_PT_REC_SIZE_VER0)) {
 		return -EINVAL;
+	}
 	err = range_check(arg.start, arg.end, arg.buf_len, arg.rec_size);
 	if (err)
 		return err;
+	if (arg.flags & MMSCOPE_WALK_DENSE) {
+		err = pt_walk_dense(&arg);
+		return err ?: mmscope_copy_arg_out(uarg, usize, &arg, sizeof(arg));
+	}
 
 	out.buf = u64_to_user_ptr(arg.buf);
 	out.rec_size = arg.rec_size;

@@ -253,8 +253,10 @@ static int walk_pte_table(struct mmscope_walk *w, struct vm_area_struct *vma,
 	count_table(w, 0, start_pte);
 	if (w->ops->pte_table) {
 		/* once per table: the summary's own loop (process.c) */
-		INDIRECT_CALL_1(w->ops->pte_table, mmscope_summary_ptes,
-				w, vma, start_pte, addr, end);
+		ret = INDIRECT_CALL_1(w->ops->pte_table, mmscope_summary_ptes,
+				      w, vma, start_pte, addr, end);
+		if (ret == MMSCOPE_LEAF_YIELD)
+			w->next = end;
 		goto unlock;
 	}
 	for (ptep = start_pte; addr != end; ptep++, addr += PAGE_SIZE) {
@@ -536,6 +538,16 @@ static u32 leaf_hw_bits(const struct mmscope_leaf *l)
 	return hw;
 }
 
+/*
+ * The page that holds the exclusive flag: at the PTE level the entry's own;
+ * a PMD or PUD leaf keeps it on its folio's first page (a split copies it
+ * to every page), wherever in the leaf a walk starts.
+ */
+static struct page *leaf_head(const struct mmscope_leaf *l)
+{
+	return l->level == MMSCOPE_LEVEL_PTE ? l->page : &l->folio->page;
+}
+
 static u32 leaf_sw_bits(const struct mmscope_leaf *l)
 {
 	pte_t pte = __pte(l->entry);
@@ -546,7 +558,7 @@ static u32 leaf_sw_bits(const struct mmscope_leaf *l)
 		sw |= pte_uffd_wp(pte) ? MMSCOPE_SW_UFFD_WP : 0;
 		sw |= pte_special(pte) ? MMSCOPE_SW_SPECIAL : 0;
 		sw |= pte_devmap(pte) ? MMSCOPE_SW_DEVMAP : 0;
-		if (l->page && folio_test_anon(l->folio) && PageAnonExclusive(l->page))
+		if (l->page && folio_test_anon(l->folio) && PageAnonExclusive(leaf_head(l)))
 			sw |= MMSCOPE_SW_EXCLUSIVE;
 	} else if (l->level == MMSCOPE_LEVEL_PTE) {
 		sw |= pte_swp_soft_dirty(pte) ? MMSCOPE_SW_SOFT_DIRTY : 0;
@@ -588,7 +600,7 @@ u64 mmscope_leaf_run_key(const struct mmscope_leaf *l)
 	if (l->folio) {
 		key |= folio_test_large(l->folio) ? BIT_ULL(13) : 0;
 		key |= folio_test_dirty(l->folio) ? BIT_ULL(14) : 0;
-		key |= folio_test_anon(l->folio) && PageAnonExclusive(l->page) ?
+		key |= folio_test_anon(l->folio) && PageAnonExclusive(leaf_head(l)) ?
 		       BIT_ULL(15) : 0;
 	}
 	return key;

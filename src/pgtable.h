@@ -48,11 +48,12 @@ struct mmscope_walk_ops {
 	/*
 	 * Optional, instead of ->leaf() for the entries of a PTE table:
 	 * [@addr, @end) of the table at @ptep (the entry of @addr), under its
-	 * lock; takes every entry (no yield, no stop) and may hand any of them
-	 * to mmscope_pte_leaf() and its own ->leaf().
+	 * lock; takes every entry and may hand any of them to
+	 * mmscope_pte_leaf() and its own ->leaf().  Returns
+	 * MMSCOPE_LEAF_CONTINUE, or MMSCOPE_LEAF_YIELD after the whole table.
 	 */
-	void (*pte_table)(struct mmscope_walk *w, struct vm_area_struct *vma,
-			  pte_t *ptep, unsigned long addr, unsigned long end);
+	int (*pte_table)(struct mmscope_walk *w, struct vm_area_struct *vma,
+			 pte_t *ptep, unsigned long addr, unsigned long end);
 };
 
 struct mmscope_walk {
@@ -71,8 +72,8 @@ int mmscope_walk_locked(struct mmscope_walk *w, unsigned long start,
 /* The hot ->leaf() visitors (process.c), called directly, not through a
  * retpoline: the layering's one allowed back-reference. */
 int mmscope_summary_leaf(struct mmscope_walk *w, const struct mmscope_leaf *l);
-void mmscope_summary_ptes(struct mmscope_walk *w, struct vm_area_struct *vma,
-			  pte_t *ptep, unsigned long addr, unsigned long end);
+int mmscope_summary_ptes(struct mmscope_walk *w, struct vm_area_struct *vma,
+			 pte_t *ptep, unsigned long addr, unsigned long end);
 int mmscope_sink_leaf(struct mmscope_walk *w, const struct mmscope_leaf *l);
 void mmscope_pte_leaf(struct mmscope_leaf *l, struct vm_area_struct *vma,
 		      unsigned long addr, pte_t pte);

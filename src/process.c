@@ -252,8 +252,8 @@ static void mss_ptes_add(struct mss *m, const struct mss_ptes *t, bool locked)
  * pfn_valid() beyond a sanity bound (the highest node end PFN); a PFN past
  * the bound takes the leaf path, which checks pfn_valid().
  */
-void mmscope_summary_ptes(struct mmscope_walk *w, struct vm_area_struct *vma,
-			  pte_t *ptep, unsigned long addr, unsigned long end)
+int mmscope_summary_ptes(struct mmscope_walk *w, struct vm_area_struct *vma,
+			 pte_t *ptep, unsigned long addr, unsigned long end)
 {
 	struct mss *m = w->priv;
 	struct mss_ptes t = {};
@@ -325,6 +325,7 @@ leaf:
 		mmscope_summary_leaf(w, &l);
 	}
 	mss_ptes_add(m, &t, vma->vm_flags & VM_LOCKED);
+	return MMSCOPE_LEAF_CONTINUE;
 }
 
 static void summary_vma(struct mmscope_walk *w, struct vm_area_struct *vma)
@@ -512,6 +513,218 @@ int mmscope_pt_records(struct mm_struct *mm, unsigned long start,
 		*tables += w.tables[i];
 	kvfree(s->kbuf);
 	s->kbuf = NULL;
+	return ret;
+}
+
+/* ---- dense entries: one u64 per page ---- */
+
+/* The fields of record @r as a dense entry (the uapi's MMSCOPE_DENSE_*). */
+static u64 dense_from_rec(const struct mmscope_pt_rec *r)
+{
+	u64 e = (u64)r->type << 61 | (u64)(r->kind & 7) << 58 | (u64)(r->level & 3) << 56;
+
+	e |= r->sw & MMSCOPE_SW_SOFT_DIRTY ? MMSCOPE_DENSE_SOFT_DIRTY : 0;
+	e |= r->sw & MMSCOPE_SW_UFFD_WP ? MMSCOPE_DENSE_UFFD_WP : 0;
+	e |= r->sw & MMSCOPE_SW_EXCLUSIVE ? MMSCOPE_DENSE_EXCLUSIVE : 0;
+	if (r->type == MMSCOPE_ENTRY_PRESENT) {
+		e |= MMSCOPE_DENSE_PFN(r->pfn);
+		e |= r->hw & MMSCOPE_HW_RW ? MMSCOPE_DENSE_RW : 0;
+		e |= r->hw & MMSCOPE_HW_USER ? MMSCOPE_DENSE_USER : 0;
+		e |= r->hw & MMSCOPE_HW_ACCESSED ? MMSCOPE_DENSE_ACCESSED : 0;
+		e |= r->hw & MMSCOPE_HW_DIRTY ? MMSCOPE_DENSE_DIRTY : 0;
+		e |= r->hw & MMSCOPE_HW_NX ? MMSCOPE_DENSE_NX : 0;
+		e |= r->sw & MMSCOPE_SW_LARGE ? MMSCOPE_DENSE_LARGE : 0;
+		e |= r->sw & MMSCOPE_SW_PAGE_DIRTY ? MMSCOPE_DENSE_PAGE_DIRTY : 0;
+		e |= r->sw & MMSCOPE_SW_SPECIAL ? MMSCOPE_DENSE_SPECIAL : 0;
+		e |= r->mapcount >= 2 ? MMSCOPE_DENSE_SHARED : 0;
+	} else if (r->type == MMSCOPE_ENTRY_SWAP) {
+		if (r->pfn >> 48)	/* beyond the layout's 48 bits */
+			return (e & ~(7ULL << 61)) | (u64)MMSCOPE_ENTRY_OTHER << 61;
+		e |= (r->swap_type & 0x1f) | r->pfn << 5;
+	}
+	return e;
+}
+
+/*
+ * The common PTE straight to its dense entry, as dense_from_rec() would
+ * render its record: present, not special, a small folio, a PFN under the
+ * bound (mmscope_summary_ptes() says what that trusts).  False: take the
+ * leaf path.
+ */
+static bool dense_pte_fast(pte_t pte, unsigned long bound, u64 *out)
+{
+	unsigned long pfn = pte_pfn(pte), flags, mapping;
+	pteval_t v = pte_val(pte);
+	struct page *page;
+	unsigned int kind;
+	u64 e;
+
+	if (!pte_present(pte) || pte_special(pte) || pfn >= bound)
+		return false;
+	page = pfn_to_page(pfn);
+	flags = READ_ONCE(page->flags);
+	if ((READ_ONCE(page->compound_head) & 1) || (flags & (1UL << PG_head)))
+		return false;
+	mapping = (unsigned long)READ_ONCE(page->mapping);
+	if (mapping & PAGE_MAPPING_ANON)
+		kind = (mapping & PAGE_MAPPING_FLAGS) == PAGE_MAPPING_KSM ?
+		       MMSCOPE_KIND_KSM : MMSCOPE_KIND_ANON;
+	else
+		kind = flags & (1UL << PG_swapbacked) ? MMSCOPE_KIND_SHMEM : MMSCOPE_KIND_FILE;
+	e = (u64)MMSCOPE_ENTRY_PRESENT << 61 | (u64)kind << 58 |
+	    (u64)MMSCOPE_LEVEL_PTE << 56 | MMSCOPE_DENSE_PFN(pfn);
+	e |= v & _PAGE_RW ? MMSCOPE_DENSE_RW : 0;
+	e |= v & _PAGE_USER ? MMSCOPE_DENSE_USER : 0;
+	e |= v & _PAGE_ACCESSED ? MMSCOPE_DENSE_ACCESSED : 0;
+	e |= v & _PAGE_DIRTY ? MMSCOPE_DENSE_DIRTY : 0;
+	e |= v & _PAGE_NX ? MMSCOPE_DENSE_NX : 0;
+	e |= pte_soft_dirty(pte) ? MMSCOPE_DENSE_SOFT_DIRTY : 0;
+	e |= pte_uffd_wp(pte) ? MMSCOPE_DENSE_UFFD_WP : 0;
+	e |= flags & (1UL << PG_dirty) ? MMSCOPE_DENSE_PAGE_DIRTY : 0;
+	if ((mapping & PAGE_MAPPING_ANON) && PageAnonExclusive(page))
+		e |= MMSCOPE_DENSE_EXCLUSIVE;
+	if (mmscope_page_mapcount(page_folio(page), page) >= 2)
+		e |= MMSCOPE_DENSE_SHARED;
+	*out = e;
+	return true;
+}
+
+/*
+ * One PTE table, under its lock: every entry into the window, then a yield
+ * so the presenter copies it out with no lock held (as pagemap does per
+ * 2 MiB).
+ */
+static int dense_ptes(struct mmscope_walk *w, struct vm_area_struct *vma,
+		      pte_t *ptep, unsigned long addr, unsigned long end)
+{
+	struct mmscope_dense_sink *s = w->priv;
+	unsigned long i, n = (end - addr) >> PAGE_SHIFT;
+	struct mmscope_leaf l;
+	struct mmscope_pt_rec r;
+
+	bool pfnmap = vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP);
+
+	s->win_start = addr;
+	s->win_nr = n;
+	for (i = 0; i < n; i++, ptep++, addr += PAGE_SIZE) {
+		pte_t pte = ptep_get(ptep);
+
+		if (pte_none(pte)) {
+			s->win[i] = 0;
+			continue;
+		}
+		if (!pfnmap && dense_pte_fast(pte, s->pfn_bound, &s->win[i]))
+			continue;
+		mmscope_pte_leaf(&l, vma, addr, pte);
+		mmscope_leaf_to_rec(&l, &r);
+		s->win[i] = dense_from_rec(&r);
+	}
+	return MMSCOPE_LEAF_YIELD;
+}
+
+/* A leaf above the PTE level (THP, hugetlb): its pages at the next yield. */
+static int dense_leaf(struct mmscope_walk *w, const struct mmscope_leaf *l)
+{
+	struct mmscope_dense_sink *s = w->priv;
+	struct mmscope_pt_rec r;
+
+	mmscope_leaf_to_rec(l, &r);
+	s->huge = dense_from_rec(&r);
+	s->huge_start = l->addr;
+	s->huge_nr = l->nr;
+	return MMSCOPE_LEAF_YIELD;
+}
+
+/* Empty entries up to @to, in bounded chunks.  No lock held. */
+static int dense_zeros(struct mmscope_dense_sink *s, unsigned long to)
+{
+	while (s->next < to) {
+		unsigned long n = min((to - s->next) >> PAGE_SHIFT, 65536UL);
+		int ret = s->flush(s, NULL, n);
+
+		if (ret)
+			return ret;
+		s->next += n << PAGE_SHIFT;
+		cond_resched();
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
+	return 0;
+}
+
+/* Hand what the last lock hold gathered to the presenter.  No lock held. */
+static int dense_yield(struct mmscope_walk *w)
+{
+	struct mmscope_dense_sink *s = w->priv;
+	unsigned long i, n;
+	int ret = 0;
+
+	if (s->win_nr) {
+		ret = dense_zeros(s, s->win_start) ?: s->flush(s, s->win, s->win_nr);
+		s->next = s->win_start + (s->win_nr << PAGE_SHIFT);
+		s->win_nr = 0;
+	}
+	/* a huge leaf: one entry per page, the PFN one up each page */
+	while (!ret && s->huge_nr) {
+		ret = dense_zeros(s, s->huge_start);
+		if (ret)
+			break;
+		n = min_t(unsigned long, s->huge_nr, PTRS_PER_PTE);
+		for (i = 0; i < n; i++)
+			s->win[i] = s->huge + (MMSCOPE_DENSE_TYPE(s->huge) ==
+					       MMSCOPE_ENTRY_PRESENT ? i : 0);
+		ret = s->flush(s, s->win, n);
+		if (MMSCOPE_DENSE_TYPE(s->huge) == MMSCOPE_ENTRY_PRESENT)
+			s->huge += n;
+		s->huge_start += n << PAGE_SHIFT;
+		s->huge_nr -= n;
+		s->next = s->huge_start;
+		cond_resched();
+	}
+	s->huge_nr = 0;
+	return ret;
+}
+
+static const struct mmscope_walk_ops dense_ops = {
+	.leaf = dense_leaf,
+	.yield = dense_yield,
+	.pte_table = dense_ptes,
+};
+
+/**
+ * mmscope_pt_dense - one dense entry per page of [@start, @end) of @mm
+ * @s: the presenter's sink (flush(), priv)
+ * @tables: out: page-table pages visited
+ *
+ * Every page gets an entry, 0 where nothing is mapped.  Return: 0, or
+ * -errno (-EINTR, -ENOMEM, or what flush() returned).
+ */
+int mmscope_pt_dense(struct mm_struct *mm, unsigned long start,
+		     unsigned long end, struct mmscope_dense_sink *s,
+		     unsigned long *tables)
+{
+	struct mmscope_walk w = {
+		.mm = mm,
+		.ops = &dense_ops,
+		.priv = s,
+	};
+	int ret, i;
+
+	s->win = kvmalloc_array(PTRS_PER_PTE, sizeof(*s->win), GFP_KERNEL);
+	if (!s->win)
+		return -ENOMEM;
+	s->win_nr = 0;
+	s->huge_nr = 0;
+	s->next = start;
+	s->pfn_bound = pfn_bound();
+	ret = mmscope_walk(&w, start, end);
+	if (!ret)
+		ret = dense_zeros(s, end);
+	*tables = 0;
+	for (i = 0; i < 5; i++)
+		*tables += w.tables[i];
+	kvfree(s->win);
+	s->win = NULL;
 	return ret;
 }
 

@@ -38,6 +38,27 @@ int mmscope_pt_records(struct mm_struct *mm, unsigned long start,
 		       unsigned long end, struct mmscope_rec_sink *s,
 		       unsigned long *walk_end, unsigned long *tables);
 
+/* Dense entries (MMSCOPE_WALK_DENSE): one u64 per page, in chunks. */
+struct mmscope_dense_sink {
+	/*
+	 * Set by the presenter; called with no lock held, entries in address
+	 * order; @ents NULL means @n zero (empty) entries.
+	 */
+	int (*flush)(struct mmscope_dense_sink *s, const u64 *ents,
+		     unsigned long n);
+	void *priv;
+	/* producer state */
+	u64 *win;			/* one PTE table's entries */
+	unsigned long win_start, win_nr;
+	u64 huge;			/* a huge leaf's first entry */
+	unsigned long huge_start, huge_nr;
+	unsigned long next;		/* flushed up to this address */
+	unsigned long pfn_bound;
+};
+int mmscope_pt_dense(struct mm_struct *mm, unsigned long start,
+		     unsigned long end, struct mmscope_dense_sink *s,
+		     unsigned long *tables);
+
 /* What the VMA producer emits: the record, then its path or name. */
 struct mmscope_vma_out {
 	struct mmscope_vma_rec rec;	/* first: a binary face copies from here */

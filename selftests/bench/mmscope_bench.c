@@ -601,6 +601,51 @@ static void bench_records(struct target *t, int levels)
 		 pages * 8 / (double)MIB, pm_calls, present, pm_present);
 	print_row(r);
 
+	/* Row 2c: one dense 8-byte entry per page (MMSCOPE_WALK_DENSE), both ways. */
+	{
+		uint64_t *dense = (uint64_t *)recs;	/* recs holds 56 B a page: room */
+		uint64_t dpresent = 0;
+		unsigned long k;
+		int ok = 1;
+
+		for (i = -1; i < reps && ok; i++) {
+			struct mmscope_pt_walk w = {
+				.size = sizeof(w), .flags = MMSCOPE_WALK_DENSE, .pid = t->pid,
+				.rec_size = MMSCOPE_PT_DENSE_SIZE, .start = t->base,
+				.end = t->base + t->len, .buf = (unsigned long)dense,
+				.buf_len = pages * 8,
+			};
+			uint64_t t0, t1, t2;
+
+			t0 = now_ns();
+			if (ioctl(mfd, MMSCOPE_IOC_PT_WALK, &w) || w.nr_recs != pages)
+				ok = 0;
+			t1 = now_ns();
+			pagemap_pass(fd, t->base, t->base + t->len, 0, &pm_calls);
+			t2 = now_ns();
+			if (i >= 0) {
+				a[i] = (t1 - t0) / 1e3;
+				b[i] = (t2 - t1) / 1e3;
+			}
+		}
+		for (k = 0; ok && k < pages; k++)
+			dpresent += MMSCOPE_DENSE_TYPE(dense[k]) == MMSCOPE_ENTRY_PRESENT;
+		snprintf(work, sizeof(work), "per-page dense entries, %lu MiB: PT_WALK DENSE vs pread pagemap",
+			 t->len / MIB);
+		r = add_row("2c", work);
+		if (ok) {
+			r->mm = stats(a, reps);
+			r->peer = stats(b, reps);
+			r->has_mm = r->has_peer = 1;
+			ratio_goal(r, r->mm.med / r->peer.med, "<= 1.0x", r->mm.med / r->peer.med <= 1.0);
+			row_note(r, "%lu entries x 8 B = %.1f MiB in one ioctl; present %" PRIu64 "/%" PRIu64,
+				 pages, pages * 8 / (double)MIB, dpresent, pm_present);
+		} else {
+			row_note(r, "PT_WALK DENSE failed: %s", strerror(errno));
+		}
+		print_row(r);
+	}
+
 	/* Row 2b: runs of equal leaves vs PAGEMAP_SCAN's regions (6.7+). */
 	for (i = -1; i < reps; i++) {
 		struct pm_scan_arg sa;

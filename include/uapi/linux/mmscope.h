@@ -67,8 +67,9 @@ struct mmscope_api {
 #define MMSCOPE_FEATURE_FAULTS		(1ULL << 1)	/* TRACK, FAULT_STATS, FAULT_STREAM (ABI 1) */
 #define MMSCOPE_FEATURE_PHYS_MEMORY	(1ULL << 2)	/* PHYS_ZONES, _BUDDY, _LRU, _STATS,
 							 * _SLAB (ABI 1) */
+#define MMSCOPE_FEATURE_PT_DENSE	(1ULL << 3)	/* PT_WALK with MMSCOPE_WALK_DENSE */
 #define MMSCOPE_FEATURES_ALL	(MMSCOPE_FEATURE_PROCESS_MEMORY | MMSCOPE_FEATURE_FAULTS | \
-				 MMSCOPE_FEATURE_PHYS_MEMORY)
+				 MMSCOPE_FEATURE_PHYS_MEMORY | MMSCOPE_FEATURE_PT_DENSE)
 
 #define MMSCOPE_IOC_GET_API	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_GET_API, struct mmscope_api)
 
@@ -138,15 +139,24 @@ struct mmscope_mm_summary {
  * the same records as an unbroken one (a run is only closed once the next
  * entry is seen not to extend it).
  *
- * Errors: -EINVAL unknown flags, nonzero reserved fields, or rec_size not a
- * multiple of 8 / below MMSCOPE_PT_REC_SIZE_VER0 / above 4096;
- * -EDOM start or end not page-aligned; -ERANGE start >= end or end above the
- * user address space; -ENOBUFS buf_len below one record; -EFAULT buf not
- * writable; -ESRCH no such process; -EINTR a fatal signal arrived
- * (walk_end says how far it got).
+ * MMSCOPE_WALK_DENSE (MMSCOPE_FEATURE_PT_DENSE) asks for the dense format
+ * instead: one 8-byte entry per 4 KiB page, empty pages included (entry 0),
+ * addresses implicit: entry i describes start + i * 4096.  rec_size must be
+ * MMSCOPE_PT_DENSE_SIZE; the walk covers as many pages from start as buf_len
+ * holds, so walk_end = start + nr_recs * 4096 (== end when the range is
+ * done).  A huge leaf gives one entry per page it maps, each with its own
+ * PFN.  The bit layout is below (MMSCOPE_DENSE_*).
+ *
+ * Errors: -EINVAL unknown flags, nonzero reserved fields, RUNS with DENSE,
+ * or rec_size not a multiple of 8 / below MMSCOPE_PT_REC_SIZE_VER0 / above
+ * 4096 (with DENSE: not MMSCOPE_PT_DENSE_SIZE); -EDOM start or end not
+ * page-aligned; -ERANGE start >= end or end above the user address space;
+ * -ENOBUFS buf_len below one record; -EFAULT buf not writable; -ESRCH no
+ * such process; -EINTR a fatal signal arrived (walk_end says how far it got).
  */
 #define MMSCOPE_WALK_RUNS	(1U << 0)	/* merge equal consecutive leaves */
-#define MMSCOPE_WALK_FLAGS_ALL	MMSCOPE_WALK_RUNS
+#define MMSCOPE_WALK_DENSE	(1U << 1)	/* one u64 per page (below) */
+#define MMSCOPE_WALK_FLAGS_ALL	(MMSCOPE_WALK_RUNS | MMSCOPE_WALK_DENSE)
 
 struct mmscope_pt_walk {
 	__u32 size;		/* in: sizeof(struct mmscope_pt_walk) */
@@ -250,6 +260,43 @@ struct mmscope_pt_rec {
 	__u8 __pad[7];		/* out: 0 */
 };
 #define MMSCOPE_PT_REC_SIZE_VER0	56
+
+/*
+ * A dense entry (MMSCOPE_WALK_DENSE): the record's fields of one page, in
+ * 64 bits.  0 is an empty page (no entry, no table, no VMA).
+ *   bits 61-63  type (enum mmscope_entry_type; 0 = empty)
+ *   bits 58-60  kind (enum mmscope_page_kind)
+ *   bits 56-57  level (enum mmscope_level)
+ *   bit  55     soft-dirty (MMSCOPE_SW_SOFT_DIRTY)
+ *   bit  54     uffd-wp (MMSCOPE_SW_UFFD_WP)
+ *   bit  53     exclusive (MMSCOPE_SW_EXCLUSIVE)
+ *   bits 0-52   by type:
+ *     PRESENT: bits 0-39 the PFN (x86-64 addresses 52 bits: 40 bits of
+ *              PFN), bits 40-48 the flags below;
+ *     SWAP:    bits 0-4 the swap area (as pagemap), bits 5-52 the offset
+ *              (48 bits: x86-64 swap entries hold 50, and an offset of
+ *              2^48 pages, 1 EiB of swap, reads as type OTHER);
+ *     other types: 0 (as the record's pfn field).
+ */
+#define MMSCOPE_PT_DENSE_SIZE		8
+#define MMSCOPE_DENSE_TYPE(e)		((unsigned int)((e) >> 61))
+#define MMSCOPE_DENSE_KIND(e)		((unsigned int)((e) >> 58) & 7)
+#define MMSCOPE_DENSE_LEVEL(e)		((unsigned int)((e) >> 56) & 3)
+#define MMSCOPE_DENSE_SOFT_DIRTY	(1ULL << 55)
+#define MMSCOPE_DENSE_UFFD_WP		(1ULL << 54)
+#define MMSCOPE_DENSE_EXCLUSIVE		(1ULL << 53)
+#define MMSCOPE_DENSE_PFN(e)		((e) & ((1ULL << 40) - 1))
+#define MMSCOPE_DENSE_RW		(1ULL << 40)	/* PRESENT: MMSCOPE_HW_RW */
+#define MMSCOPE_DENSE_USER		(1ULL << 41)	/* MMSCOPE_HW_USER */
+#define MMSCOPE_DENSE_ACCESSED		(1ULL << 42)	/* MMSCOPE_HW_ACCESSED */
+#define MMSCOPE_DENSE_DIRTY		(1ULL << 43)	/* MMSCOPE_HW_DIRTY (the entry's) */
+#define MMSCOPE_DENSE_NX		(1ULL << 44)	/* MMSCOPE_HW_NX */
+#define MMSCOPE_DENSE_LARGE		(1ULL << 45)	/* MMSCOPE_SW_LARGE */
+#define MMSCOPE_DENSE_PAGE_DIRTY	(1ULL << 46)	/* MMSCOPE_SW_PAGE_DIRTY */
+#define MMSCOPE_DENSE_SHARED		(1ULL << 47)	/* the record's mapcount >= 2 */
+#define MMSCOPE_DENSE_SPECIAL		(1ULL << 48)	/* MMSCOPE_SW_SPECIAL */
+#define MMSCOPE_DENSE_SWAP_TYPE(e)	((unsigned int)(e) & 0x1f)
+#define MMSCOPE_DENSE_SWAP_OFFSET(e)	(((e) & ((1ULL << 53) - 1)) >> 5)
 
 #define MMSCOPE_IOC_MM_SUMMARY	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_MM_SUMMARY, struct mmscope_mm_summary)
 #define MMSCOPE_IOC_PT_WALK	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_PT_WALK, struct mmscope_pt_walk)
