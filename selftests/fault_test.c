@@ -2236,6 +2236,97 @@ TEST_F(fault, stream_overflow_reports_drops)
 	close(sfd);
 }
 
+/* FAULT_STREAM with @flags and @watermark; 0 or -errno, the answer in @out. */
+static int stream_wm(int fd, pid_t pid, __u32 ring, __u32 flags, __u32 watermark,
+		     struct mmscope_fault_stream *out)
+{
+	struct mmscope_fault_stream a = {
+		.size = sizeof(a), .flags = flags, .pid = pid, .ring_records = ring,
+		.watermark = watermark,
+	};
+
+	if (ioctl(fd, MMSCOPE_IOC_FAULT_STREAM, &a))
+		return -errno;
+	if (out)
+		*out = a;
+	return 0;
+}
+
+/*
+ * A watermark of 64 and 8 faults: poll() still reports them, once they have
+ * waited MMSCOPE_STREAM_FLUSH_MS (the 10 s limit only bounds a failure), and
+ * a blocking read() returns all 8.  Then a watermark of 16 set by a second
+ * call, kept by a call without the flag, and 32 faults: reported and read.
+ */
+TEST_F(fault, stream_watermark_holds_then_flushes)
+{
+	struct mmscope_fault_stream out = { 0 };
+	struct pollfd pf;
+	long n, i, ours;
+	int sfd;
+	char *p;
+
+	SKIP_IF_UNSET_UP();
+	p = map_anon(40);
+	ASSERT_NE(NULL, p);
+	sfd = open(MMSCOPE_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, sfd);
+	ASSERT_EQ(0, stream_wm(sfd, self->pid, 256, MMSCOPE_STREAM_WATERMARK, 64, &out));
+	EXPECT_EQ(64, out.watermark);
+	touch_write(p, 8, PG);
+	pf = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	ASSERT_EQ(1, poll(&pf, 1, 10000)) TH_LOG("8 records below the watermark never reported");
+	EXPECT_TRUE(pf.revents & POLLIN);
+	n = read(sfd, evs2, sizeof(evs2));
+	ASSERT_LT(0, n) TH_LOG("read: %s", strerror(errno));
+	n /= sizeof(evs2[0]);
+	for (i = 0, ours = 0; i < n; i++)
+		ours += evs2[i].address >= (unsigned long)p && evs2[i].address < (unsigned long)p + 8 * PG;
+	EXPECT_EQ(8, ours);
+
+	ASSERT_EQ(0, stream_wm(sfd, self->pid, 256, MMSCOPE_STREAM_WATERMARK, 16, &out));
+	EXPECT_EQ(16, out.watermark);
+	ASSERT_EQ(0, stream_wm(sfd, self->pid, 256, 0, 0, &out));
+	EXPECT_EQ(16, out.watermark);		/* a call without the flag keeps it */
+	touch_write(p + 8 * PG, 32, PG);
+	pf = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	ASSERT_EQ(1, poll(&pf, 1, 10000));
+	for (ours = 0; ours < 32; ) {
+		n = read(sfd, evs2, sizeof(evs2));
+		ASSERT_LT(0, n) TH_LOG("read: %s", strerror(errno));
+		for (i = 0; i < n / (long)sizeof(evs2[0]); i++)
+			ours += evs2[i].address >= (unsigned long)p + 8 * PG &&
+				evs2[i].address < (unsigned long)p + 40 * PG;
+	}
+	EXPECT_EQ(32, ours);
+	close(sfd);
+	munmap(p, 40 * PG);
+}
+
+/* One test per watermark rule: abi.md's EINVAL cases, and the largest allowed. */
+TEST_F(fault, stream_watermark_rules)
+{
+	struct mmscope_fault_stream out = { 0 };
+	int sfd;
+
+	SKIP_IF_UNSET_UP();
+	sfd = open(MMSCOPE_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, sfd);
+	EXPECT_EQ(-EINVAL, stream_wm(sfd, self->pid, 16, 0, 4, NULL));
+	EXPECT_EQ(-EINVAL, stream_wm(sfd, self->pid, 16, MMSCOPE_STREAM_WATERMARK, 0, NULL));
+	EXPECT_EQ(-EINVAL, stream_wm(sfd, self->pid, 16, MMSCOPE_STREAM_WATERMARK, 9, NULL));
+	EXPECT_EQ(-EINVAL, stream_wm(sfd, self->pid, 16, MMSCOPE_STREAM_FLAGS_ALL << 1, 0, NULL));
+	ASSERT_EQ(0, stream_wm(sfd, self->pid, 16, MMSCOPE_STREAM_WATERMARK, 8, &out));
+	EXPECT_EQ(8, out.watermark);
+	close(sfd);
+	/* without the flag the watermark is 1: every record */
+	sfd = open(MMSCOPE_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, sfd);
+	ASSERT_EQ(0, stream_wm(sfd, self->pid, 16, 0, 0, &out));
+	EXPECT_EQ(1, out.watermark);
+	close(sfd);
+}
+
 /* Whether @pid sleeps (state S in /proc/PID/stat), read without stdio. */
 static int sleeping(pid_t pid)
 {

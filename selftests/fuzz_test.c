@@ -316,6 +316,7 @@ struct sfd {
 	int fd;
 	int nonblock;
 	__u32 ring;		/* 0: not a stream (yet) */
+	__u32 wm;		/* its watermark; 0: unknown (a copy-out failed) */
 	__u64 read_recs;	/* records read() returned on this file */
 	__u64 dropped;		/* last "dropped" FAULT_STREAM reported */
 	/*
@@ -2341,10 +2342,17 @@ static void op_fault_stream(struct fz *fz, struct call *c)
 
 	c->fd = sf->fd;
 	memset(&a, 0, sizeof(a));
-	a.flags = pick_flags(fz, &fz->r, 0);
+	a.flags = pick_flags(fz, &fz->r, MMSCOPE_STREAM_FLAGS_ALL);
 	a.pid = pct(&fz->r, 40) ? 0 : pick_pid(fz);
 	a.ring_records = sf->ring && pct(&fz->r, 50) ? sf->ring : pick_ring(fz, &fz->r);
-	pick_reserved(fz, &fz->r, a.__reserved, sizeof(a.__reserved));
+	/* a watermark: mostly a valid one with the flag, 0 without it */
+	if (pct(&fz->r, 85))
+		a.watermark = (a.flags & MMSCOPE_STREAM_WATERMARK) && a.ring_records >= 2 ?
+			      1 + below(&fz->r, a.ring_records / 2) : 0;
+	else
+		a.watermark = pct(&fz->r, 50) ? 0 : (__u32)rnd(&fz->r);
+	pick_reserved(fz, &fz->r, &a.__reserved0, sizeof(a.__reserved0));
+	pick_reserved(fz, &fz->r, &a.__reserved1, sizeof(a.__reserved1));
 	pick_output(&fz->r, &a.dropped, 2 * sizeof(__u64));
 	memcpy(c->img, &a, sizeof(a));
 	finish_header(fz, c, sizeof(a), -1);
@@ -2354,10 +2362,14 @@ static void op_fault_stream(struct fz *fz, struct call *c)
 	m = expect_size_rule(c, sizeof(a));
 	if (m) {
 		;
-	} else if (a.flags || nonzero((void *)a.__reserved, sizeof(a.__reserved)) ||
+	} else if ((a.flags & ~MMSCOPE_STREAM_FLAGS_ALL) || a.__reserved0 || a.__reserved1 ||
 		   a.ring_records < 16 || (a.ring_records & (a.ring_records - 1))) {
 		m = B(EINVAL);
 		c->why = "flags, reserved, or ring_records below 16 or not a power of two: EINVAL";
+	} else if ((a.flags & MMSCOPE_STREAM_WATERMARK) ?
+		   !a.watermark || a.watermark > a.ring_records / 2 : a.watermark) {
+		m = B(EINVAL);
+		c->why = "a watermark without the flag, or 0 or above ring_records / 2: EINVAL";
 	} else if (a.ring_records > 65536) {
 		m = B(E2BIG);
 		c->why = "ring_records above 65536: E2BIG";
@@ -2393,14 +2405,18 @@ static void op_fault_stream(struct fz *fz, struct call *c)
 	if (c->res == RES_OK) {
 		struct mmscope_fault_stream out;
 
+		__u32 wm = (a.flags & MMSCOPE_STREAM_WATERMARK) ? a.watermark :
+			   sf->ring ? sf->wm : 1;
+
 		memcpy(&out, c->a.view, sizeof(out));
 		if (out.flags != a.flags || out.pid != a.pid ||
 		    out.ring_records != a.ring_records ||
-		    out.delivered != sf->read_recs)
+		    out.delivered != sf->read_recs || (wm && out.watermark != wm))
 			fz_fail(fz, c, "FAULT_STREAM totals inconsistent",
-				"delivered %llu, read() returned %llu records",
+				"delivered %llu, read() returned %llu records; watermark %u, want %u",
 				(unsigned long long)out.delivered,
-				(unsigned long long)sf->read_recs);
+				(unsigned long long)sf->read_recs, out.watermark, wm);
+		sf->wm = out.watermark;
 		/* faults.md: records a read() could not copy out count as dropped */
 		if (out.dropped < sf->dropped + sf->lost)
 			fz_fail(fz, c, "FAULT_STREAM dropped does not count records read() lost to EFAULT",
@@ -2417,7 +2433,10 @@ static void op_fault_stream(struct fz *fz, struct call *c)
 		if (probe_stream(sf) == 1) {
 			fz->note_stream_efault++;
 			sf->ring = a.ring_records;
+			sf->wm = 0;	/* whichever the call asked: unknown here */
 		}
+	} else if (c->res == RES_EFAULT && sf->ring) {
+		sf->wm = 0;		/* it may have set a new watermark */
 	}
 }
 

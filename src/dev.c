@@ -476,9 +476,12 @@ static long mmscope_ioc_fault_stream(struct mmscope_file *mf, void __user *uarg)
 				  uarg, &usize);
 	if (err)
 		return err;
-	if (arg.flags || memchr_inv(arg.__reserved, 0, sizeof(arg.__reserved)))
+	if ((arg.flags & ~MMSCOPE_STREAM_FLAGS_ALL) || arg.__reserved0 || arg.__reserved1)
 		return -EINVAL;
 	if (arg.ring_records < 16 || !is_power_of_2(arg.ring_records))
+		return -EINVAL;
+	if ((arg.flags & MMSCOPE_STREAM_WATERMARK) ?
+	    !arg.watermark || arg.watermark > arg.ring_records / 2 : arg.watermark)
 		return -EINVAL;
 	if (arg.ring_records > MMSCOPE_RING_MAX_RECORDS)
 		return -E2BIG;
@@ -498,14 +501,18 @@ static long mmscope_ioc_fault_stream(struct mmscope_file *mf, void __user *uarg)
 				goto unlock;
 			}
 		}
-		err = mmscope_reader_start(&mf->reader, pid, arg.ring_records);
+		err = mmscope_reader_start(&mf->reader, pid, arg.ring_records,
+					   arg.watermark ?: 1);
 		if (err) {
 			put_pid(pid);
 			goto unlock;
 		}
 		mf->ring_records = arg.ring_records;
+	} else if (arg.flags & MMSCOPE_STREAM_WATERMARK) {
+		mmscope_reader_set_watermark(&mf->reader, arg.watermark);
 	}
 	mmscope_reader_counts(&mf->reader, &arg.dropped, &arg.delivered);
+	arg.watermark = mmscope_reader_watermark(&mf->reader);
 	err = 0;
 unlock:
 	mutex_unlock(&mf->lock);
@@ -533,6 +540,12 @@ static ssize_t mmscope_read(struct file *file, char __user *buf, size_t len,
 		return -EINVAL;		/* not a stream: MMSCOPE_IOC_FAULT_STREAM first */
 	if (len < rec)
 		return -EINVAL;
+	/* blocking: until the watermark, or records waited their longest */
+	if (!(file->f_flags & O_NONBLOCK)) {
+		err = mmscope_reader_wait(&mf->reader);
+		if (err)
+			return err;
+	}
 	while (len - done >= rec) {
 		n = mmscope_reader_take(&mf->reader, bounce,
 					min_t(size_t, ARRAY_SIZE(bounce), (len - done) / rec));

@@ -612,10 +612,14 @@ void mmscope_fault_init(void)
 
 /* ---- event streams ---- */
 
+/* How long records below the watermark may wait for their reader. */
+#define STREAM_FLUSH	msecs_to_jiffies(MMSCOPE_STREAM_FLUSH_MS)
+
 static void reader_push(struct mmscope_reader *r, const struct mmscope_fault_event *e)
 {
 	unsigned long irqflags;
-	bool wake = false;
+	bool wake = false, arm = false;
+	u64 waiting;
 
 	spin_lock_irqsave(&r->lock, irqflags);
 	if (r->head - r->tail > r->mask) {
@@ -628,9 +632,17 @@ static void reader_push(struct mmscope_reader *r, const struct mmscope_fault_eve
 		slot->dropped = min_t(u64, r->dropped_pending, U32_MAX);
 		r->dropped_pending = 0;
 		r->head++;
-		wake = true;
+		waiting = r->head - r->tail;
+		if (waiting == 1)
+			WRITE_ONCE(r->first, jiffies);
+		wake = waiting >= r->watermark;
+		/* the first below a watermark: wake the reader in time anyway */
+		arm = waiting == 1 && !wake;
 	}
 	spin_unlock_irqrestore(&r->lock, irqflags);
+	/* (re)armed for this batch: the ring was empty, no older deadline */
+	if (arm)
+		mod_delayed_work(system_wq, &r->flush, STREAM_FLUSH);
 	/*
 	 * Not wake_up() here: the signal probe runs under siglock.  And only
 	 * when someone waits, through a lazy irq_work: no self-IPI while the
@@ -645,6 +657,15 @@ static void reader_push(struct mmscope_reader *r, const struct mmscope_fault_eve
 static void reader_wake(struct irq_work *work)
 {
 	struct mmscope_reader *r = container_of(work, struct mmscope_reader, wake);
+
+	wake_up_interruptible(&r->wq);
+}
+
+/* Records below the watermark waited STREAM_FLUSH: wake the reader. */
+static void reader_flush(struct work_struct *work)
+{
+	struct mmscope_reader *r = container_of(to_delayed_work(work),
+						struct mmscope_reader, flush);
 
 	wake_up_interruptible(&r->wq);
 }
@@ -678,11 +699,12 @@ static void fault_record(struct task_struct *task, unsigned long vm_end,
 /**
  * mmscope_reader_start - make @r a stream reader of @ring_records records
  * @pid: only this process (referenced by the caller, kept), or NULL
+ * @watermark: records that wake a waiting reader, 1 to @ring_records / 2
  * Return: 0, -ENOSPC when all rings together would pass
  * MMSCOPE_RINGS_MAX_BYTES, or -ENOMEM.
  */
 int mmscope_reader_start(struct mmscope_reader *r, struct pid *pid,
-			 unsigned int ring_records)
+			 unsigned int ring_records, u32 watermark)
 {
 	size_t bytes = array_size(ring_records, sizeof(*r->ring));
 
@@ -696,6 +718,8 @@ int mmscope_reader_start(struct mmscope_reader *r, struct pid *pid,
 	spin_lock_init(&r->lock);
 	init_waitqueue_head(&r->wq);
 	r->wake = IRQ_WORK_INIT_LAZY(reader_wake);
+	INIT_DELAYED_WORK(&r->flush, reader_flush);
+	r->watermark = watermark;
 	r->mask = ring_records - 1;
 	r->pid = pid;
 	spin_lock(&readers_lock);
@@ -714,6 +738,7 @@ void mmscope_reader_stop(struct mmscope_reader *r)
 	spin_unlock(&readers_lock);
 	synchronize_rcu();
 	irq_work_sync(&r->wake);
+	cancel_delayed_work_sync(&r->flush);
 	vfree(r->ring);
 	mmscope_mem_uncharge(MMSCOPE_MEM_RINGS, (r->mask + 1) * sizeof(*r->ring));
 	r->ring = NULL;
@@ -751,12 +776,38 @@ void mmscope_reader_undo(struct mmscope_reader *r, unsigned int n)
 	spin_unlock_irqrestore(&r->lock, irqflags);
 }
 
-bool mmscope_reader_ready(struct mmscope_reader *r)
+/** mmscope_reader_set_watermark - wake at @watermark records from now on */
+void mmscope_reader_set_watermark(struct mmscope_reader *r, u32 watermark)
 {
-	return READ_ONCE(r->head) != READ_ONCE(r->tail);
+	unsigned long irqflags;
+	bool wake;
+
+	spin_lock_irqsave(&r->lock, irqflags);
+	r->watermark = watermark;
+	wake = r->head - r->tail >= watermark;
+	spin_unlock_irqrestore(&r->lock, irqflags);
+	if (wake)
+		wake_up_interruptible(&r->wq);
 }
 
-/* Sleep until a record is there.  0 or -ERESTARTSYS. */
+u32 mmscope_reader_watermark(struct mmscope_reader *r)
+{
+	return READ_ONCE(r->watermark);
+}
+
+/*
+ * A blocked read() may return, poll() reports EPOLLIN: the watermark is
+ * reached, or the oldest record waiting has waited STREAM_FLUSH.
+ */
+bool mmscope_reader_ready(struct mmscope_reader *r)
+{
+	u64 waiting = READ_ONCE(r->head) - READ_ONCE(r->tail);
+
+	return waiting && (waiting >= READ_ONCE(r->watermark) ||
+			   time_after_eq(jiffies, READ_ONCE(r->first) + STREAM_FLUSH));
+}
+
+/* Sleep until mmscope_reader_ready().  0 or -ERESTARTSYS. */
 int mmscope_reader_wait(struct mmscope_reader *r)
 {
 	return wait_event_interruptible(r->wq, mmscope_reader_ready(r));

@@ -10,6 +10,7 @@
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "mmscope.h"
 
@@ -31,16 +32,22 @@ void mmscope_task_fault_stats_of(struct mmscope_task *t, struct mmscope_fault_st
 struct mmscope_reader {
 	struct list_head node;		/* RCU list of readers */
 	struct pid *pid;		/* filter, or NULL for all tracked */
-	spinlock_t lock;		/* protects ring, head, tail, dropped* */
+	/* protects ring, head, tail, dropped*, watermark, first */
+	spinlock_t lock;
 	struct mmscope_fault_event *ring;
 	u64 head, tail, mask;
 	u64 dropped, dropped_pending, delivered;
 	wait_queue_head_t wq;
 	struct irq_work wake;
+	u32 watermark;			/* wake at this many records (lock) */
+	unsigned long first;		/* jiffies the oldest waiting came */
+	struct delayed_work flush;	/* wakes below the watermark */
 };
 
 int mmscope_reader_start(struct mmscope_reader *r, struct pid *pid,
-			 unsigned int ring_records);
+			 unsigned int ring_records, u32 watermark);
+void mmscope_reader_set_watermark(struct mmscope_reader *r, u32 watermark);
+u32 mmscope_reader_watermark(struct mmscope_reader *r);
 void mmscope_reader_stop(struct mmscope_reader *r);
 /* Up to @max records out of the ring into @buf; counted as delivered. */
 unsigned int mmscope_reader_take(struct mmscope_reader *r,

@@ -68,8 +68,10 @@ struct mmscope_api {
 #define MMSCOPE_FEATURE_PHYS_MEMORY	(1ULL << 2)	/* PHYS_ZONES, _BUDDY, _LRU, _STATS,
 							 * _SLAB (ABI 1) */
 #define MMSCOPE_FEATURE_PT_DENSE	(1ULL << 3)	/* PT_WALK with MMSCOPE_WALK_DENSE */
+#define MMSCOPE_FEATURE_STREAM_WATERMARK (1ULL << 4)	/* FAULT_STREAM's watermark */
 #define MMSCOPE_FEATURES_ALL	(MMSCOPE_FEATURE_PROCESS_MEMORY | MMSCOPE_FEATURE_FAULTS | \
-				 MMSCOPE_FEATURE_PHYS_MEMORY | MMSCOPE_FEATURE_PT_DENSE)
+				 MMSCOPE_FEATURE_PHYS_MEMORY | MMSCOPE_FEATURE_PT_DENSE | \
+				 MMSCOPE_FEATURE_STREAM_WATERMARK)
 
 #define MMSCOPE_IOC_GET_API	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_GET_API, struct mmscope_api)
 
@@ -433,17 +435,36 @@ struct mmscope_fault_stats {
  * (a power of two, 16 to 65536); when it is full new events are dropped and
  * counted: the next record delivered carries the count in "dropped", and
  * FAULT_STREAM called again reports the total.  A slow reader never slows
- * the traced process beyond the dropping.  Errors: -EINVAL bad flags,
- * reserved or ring size, -EBUSY already a stream with another ring size.
+ * the traced process beyond the dropping.
+ *
+ * MMSCOPE_STREAM_WATERMARK (MMSCOPE_FEATURE_STREAM_WATERMARK) sets how many
+ * records must wait before a blocked read() returns or poll() reports
+ * EPOLLIN (default 1, every record): a reader that keeps up then wakes once
+ * per watermark rather than once per event.  Records below the watermark
+ * are never held longer than MMSCOPE_STREAM_FLUSH_MS after the first of
+ * them came; a read() with O_NONBLOCK returns whatever waits.  A later call
+ * with the flag sets a new watermark at once; a later call without it
+ * leaves it; every call reports the one in force.
+ *
+ * Errors: -EINVAL bad flags, reserved or ring size, a watermark without the
+ * flag, or with it 0 or above ring_records / 2; -EBUSY already a stream
+ * with another ring size.
  */
+#define MMSCOPE_STREAM_WATERMARK	(1U << 0)	/* watermark is set */
+#define MMSCOPE_STREAM_FLAGS_ALL	MMSCOPE_STREAM_WATERMARK
+#define MMSCOPE_STREAM_FLUSH_MS		10
+
 struct mmscope_fault_stream {
 	__u32 size;		/* in: sizeof(struct mmscope_fault_stream) */
-	__u32 flags;		/* in: must be 0 */
+	__u32 flags;		/* in: MMSCOPE_STREAM_* */
 	__s32 pid;		/* in: only this tracked tgid; 0 = every tracked one */
 	__u32 ring_records;	/* in: ring size in records */
 	__u64 dropped;		/* out: records dropped so far on this file */
 	__u64 delivered;	/* out: records read so far on this file */
-	__u64 __reserved[2];	/* in: must be 0 */
+	__u32 watermark;	/* in (with MMSCOPE_STREAM_WATERMARK, else 0);
+				 * out: the stream's watermark */
+	__u32 __reserved0;	/* in: must be 0 */
+	__u64 __reserved1;	/* in: must be 0 */
 };
 #define MMSCOPE_FAULT_STREAM_SIZE_VER0	48
 
