@@ -238,6 +238,30 @@ static void mss_ptes_add(struct mss *m, const struct mss_ptes *t, bool locked)
 		m->pss_locked += t->pss;
 }
 
+/*
+ * The page of the common PTE: present, not special, a PFN under @bound, a
+ * small folio (not a tail, not a head), with its flags and mapping words read
+ * once into @flags and @mapping.  NULL for any other entry: the caller takes
+ * the leaf path.  What this trusts: see mmscope_summary_ptes().  The caller
+ * excludes VM_PFNMAP and VM_MIXEDMAP VMAs.
+ */
+static __always_inline struct page *pte_small_page(pte_t pte, unsigned long bound,
+						   unsigned long *flags,
+						   unsigned long *mapping)
+{
+	unsigned long pfn = pte_pfn(pte);
+	struct page *page;
+
+	if (!pte_present(pte) || pte_special(pte) || pfn >= bound)
+		return NULL;
+	page = pfn_to_page(pfn);
+	*flags = READ_ONCE(page->flags);
+	if ((READ_ONCE(page->compound_head) & 1) || (*flags & (1UL << PG_head)))
+		return NULL;
+	*mapping = (unsigned long)READ_ONCE(page->mapping);
+	return page;
+}
+
 /**
  * mmscope_summary_ptes - the summary of one PTE table, under its lock
  *
@@ -262,24 +286,16 @@ int mmscope_summary_ptes(struct mmscope_walk *w, struct vm_area_struct *vma,
 
 	for (; addr != end; ptep++, addr += PAGE_SIZE) {
 		pte_t pte = ptep_get(ptep);
-		unsigned long pfn, flags, mapping;
+		unsigned long flags, mapping;
 		struct page *page;
 		u64 pss = (u64)PAGE_SIZE << PSS_SHIFT;
 		bool dirty, private = true;
 
 		if (pte_none(pte))
 			continue;
-		pfn = pte_pfn(pte);
-		if (unlikely(!pte_present(pte) || pte_special(pte) || pfnmap ||
-			     pfn >= m->pfn_bound))
+		page = pfnmap ? NULL : pte_small_page(pte, m->pfn_bound, &flags, &mapping);
+		if (unlikely(!page))
 			goto leaf;
-		page = pfn_to_page(pfn);
-		/* a small folio: not a tail (compound_head bit 0), not a head */
-		flags = READ_ONCE(page->flags);
-		if (unlikely((READ_ONCE(page->compound_head) & 1) ||
-			     (flags & (1UL << PG_head))))
-			goto leaf;
-		mapping = (unsigned long)READ_ONCE(page->mapping);
 		dirty = pte_dirty(pte) || (flags & (1UL << PG_dirty));
 		/* mmscope_smaps_whole(): one reference is a private page */
 		if (page_ref_count(page) != 1) {
@@ -397,6 +413,17 @@ int mmscope_mm_summary(struct mm_struct *mm, struct mmscope_mm_summary *s)
 
 /* ---- page-table records, delivered in bounded chunks ---- */
 
+/* Page-table pages a walk visited, all levels together. */
+static unsigned long walk_tables(const struct mmscope_walk *w)
+{
+	unsigned long n = 0;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(w->tables); i++)
+		n += w->tables[i];
+	return n;
+}
+
 /*
  * Records filled under locks before the presenter copies them out: one PTE
  * table's worth, so mmap_lock is retaken about once per 2 MiB walked (as
@@ -490,7 +517,7 @@ int mmscope_pt_records(struct mm_struct *mm, unsigned long start,
 		.ops = &sink_ops,
 		.priv = s,
 	};
-	int ret, i;
+	int ret;
 
 	s->kbuf = kvmalloc_array(MMSCOPE_REC_CHUNK, sizeof(*s->kbuf), GFP_KERNEL);
 	if (!s->kbuf)
@@ -508,9 +535,7 @@ int mmscope_pt_records(struct mm_struct *mm, unsigned long start,
 		}
 		ret = sink_flush(s);
 	}
-	*tables = 0;
-	for (i = 0; i < 5; i++)
-		*tables += w.tables[i];
+	*tables = walk_tables(&w);
 	kvfree(s->kbuf);
 	s->kbuf = NULL;
 	return ret;
@@ -553,26 +578,22 @@ static u64 dense_from_rec(const struct mmscope_pt_rec *r)
  */
 static bool dense_pte_fast(pte_t pte, unsigned long bound, u64 *out)
 {
-	unsigned long pfn = pte_pfn(pte), flags, mapping;
+	unsigned long flags, mapping;
 	pteval_t v = pte_val(pte);
 	struct page *page;
 	unsigned int kind;
 	u64 e;
 
-	if (!pte_present(pte) || pte_special(pte) || pfn >= bound)
+	page = pte_small_page(pte, bound, &flags, &mapping);
+	if (!page)
 		return false;
-	page = pfn_to_page(pfn);
-	flags = READ_ONCE(page->flags);
-	if ((READ_ONCE(page->compound_head) & 1) || (flags & (1UL << PG_head)))
-		return false;
-	mapping = (unsigned long)READ_ONCE(page->mapping);
 	if (mapping & PAGE_MAPPING_ANON)
 		kind = (mapping & PAGE_MAPPING_FLAGS) == PAGE_MAPPING_KSM ?
 		       MMSCOPE_KIND_KSM : MMSCOPE_KIND_ANON;
 	else
 		kind = flags & (1UL << PG_swapbacked) ? MMSCOPE_KIND_SHMEM : MMSCOPE_KIND_FILE;
 	e = (u64)MMSCOPE_ENTRY_PRESENT << 61 | (u64)kind << 58 |
-	    (u64)MMSCOPE_LEVEL_PTE << 56 | MMSCOPE_DENSE_PFN(pfn);
+	    (u64)MMSCOPE_LEVEL_PTE << 56 | MMSCOPE_DENSE_PFN(pte_pfn(pte));
 	e |= v & _PAGE_RW ? MMSCOPE_DENSE_RW : 0;
 	e |= v & _PAGE_USER ? MMSCOPE_DENSE_USER : 0;
 	e |= v & _PAGE_ACCESSED ? MMSCOPE_DENSE_ACCESSED : 0;
@@ -599,10 +620,9 @@ static int dense_ptes(struct mmscope_walk *w, struct vm_area_struct *vma,
 {
 	struct mmscope_dense_sink *s = w->priv;
 	unsigned long i, n = (end - addr) >> PAGE_SHIFT;
+	bool pfnmap = vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP);
 	struct mmscope_leaf l;
 	struct mmscope_pt_rec r;
-
-	bool pfnmap = vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP);
 
 	s->win_start = addr;
 	s->win_nr = n;
@@ -708,7 +728,7 @@ int mmscope_pt_dense(struct mm_struct *mm, unsigned long start,
 		.ops = &dense_ops,
 		.priv = s,
 	};
-	int ret, i;
+	int ret;
 
 	s->win = kvmalloc_array(PTRS_PER_PTE, sizeof(*s->win), GFP_KERNEL);
 	if (!s->win)
@@ -720,9 +740,7 @@ int mmscope_pt_dense(struct mm_struct *mm, unsigned long start,
 	ret = mmscope_walk(&w, start, end);
 	if (!ret)
 		ret = dense_zeros(s, end);
-	*tables = 0;
-	for (i = 0; i < 5; i++)
-		*tables += w.tables[i];
+	*tables = walk_tables(&w);
 	kvfree(s->win);
 	s->win = NULL;
 	return ret;
