@@ -228,18 +228,19 @@ static int floor_load(const char *mode)
 	return err;
 }
 
-static void floor_unload(void)
+/* Unload module @name, waiting up to 2 s for its last user to go. */
+static void ko_unload(const char *name)
 {
 	int i;
 
 	for (i = 0; i < 100; i++) {
-		if (!syscall(SYS_delete_module, "mmscope_floor", O_NONBLOCK))
+		if (!syscall(SYS_delete_module, name, O_NONBLOCK))
 			return;
 		if (errno != EAGAIN && errno != EBUSY)
 			break;
 		usleep(20000);
 	}
-	die("delete_module mmscope_floor");
+	die("delete_module %s", name);
 }
 
 static void module_load(void)
@@ -258,19 +259,10 @@ static void module_load(void)
 
 static void module_unload(void)
 {
-	int i;
-
 	if (mfd >= 0)
 		close(mfd);
 	mfd = -1;
-	for (i = 0; i < 100; i++) {
-		if (!syscall(SYS_delete_module, "mmscope", O_NONBLOCK))
-			return;
-		if (errno != EAGAIN && errno != EBUSY)
-			break;
-		usleep(20000);
-	}
-	die("delete_module mmscope");
+	ko_unload("mmscope");
 }
 
 static void track(pid_t pid, int remove)
@@ -1235,7 +1227,7 @@ static void bench_faults(void)
 			if (fl_err[p])
 				continue;
 			ft[p][i] = fault_run(cmd_fd, res_fd);
-			floor_unload();
+			ko_unload("mmscope_floor");
 		}
 	}
 
