@@ -4269,7 +4269,8 @@ TEST_F(fault, children_tracked_when_asked)
 	self->child = child;
 	ASSERT_EQ(sizeof(ru), read(rep[0], &ru, sizeof(ru)));
 	/* its entry was counting from fork; it is listed by a work item */
-	for (i = 0; i < 50 && (ret = mmscope_fault_stats(self->fd, child, s)); i++)
+	for (i = 0; i < 50 * mmscope_timeout_scale() && (ret = mmscope_fault_stats(self->fd, child, s));
+	     i++)
 		usleep(100000);
 	ASSERT_EQ(0, ret);
 	self->child_tracked = self->child;

@@ -227,7 +227,7 @@ TEST_F(limits, tracked_children_are_bounded)
 	ASSERT_EQ(1, write(cmd[1], "g", 1));
 	ASSERT_EQ(1, read(rep[0], &c, 1));
 	/* the children are listed by a work item: let it run */
-	for (i = 0; i < 50 && tracked_count() < MMSCOPE_TRACK_MAX; i++)
+	for (i = 0; i < 50 * mmscope_timeout_scale() && tracked_count() < MMSCOPE_TRACK_MAX; i++)
 		usleep(100000);
 	ASSERT_EQ(0, read_held("tracked", &t1));
 	listed = tracked_count();

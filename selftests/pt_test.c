@@ -496,8 +496,8 @@ static int setup_ksm(void *s, void *out)
 			return 0;
 		usleep(20000);
 		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while (t.tv_sec - t0.tv_sec < 20);
-	return skip(r, "ksmd did not merge the identical pages in 20 s");
+	} while (t.tv_sec - t0.tv_sec < 20 * mmscope_timeout_scale());
+	return skip(r, "ksmd did not merge the identical pages in 20 s x MMSCOPE_TIMEOUT_SCALE");
 }
 
 #define MREMAP_PAGES 32
