@@ -2,7 +2,9 @@
 #
 # mmscope top-level Makefile.  The kernel build itself is driven by Kbuild.
 #
-#   make                 build mmscope.ko for KVER (default: the 6.1 test kernel)
+#   make                 build mmscope.ko for KVER (default: the 6.1 test kernel) and
+#                        the mmscope command (build/tools/mmscope)
+#   make install         install the command and its man page (PREFIX=/usr/local, DESTDIR=)
 #   make KVER=<version>  build for another kernel with headers in /lib/modules
 #   make modules         build for every kernel of the test matrix
 #   make debug-kernel    build the 6.1 debug kernel (KASAN, lockdep, ...) once
@@ -28,8 +30,8 @@ KDIR ?= $(if $(wildcard $(B)/kernels/$(KVER)/build/Makefile),$(B)/kernels/$(KVER
 MOD_DIR := $(B)/mod/$(KVER)
 SOURCES := Kbuild $(wildcard src/*.c src/*.h include/uapi/linux/*.h)
 
-.PHONY: all module modules debug-kernel selftests check demo bench setup clean
-all: module
+.PHONY: all module modules tool install debug-kernel selftests check demo bench setup clean
+all: module tool
 
 # Each kernel gets its own copy of the sources, so objects built for one
 # kernel never mix with another's.
@@ -45,6 +47,12 @@ modules:
 	$(MAKE) KVER=$(KVER_61) module
 	$(MAKE) KVER=$(KVER_612) module
 	$(if $(KVER_DEBUG),$(MAKE) KVER=$(KVER_DEBUG) module)
+
+tool:
+	$(MAKE) -C tools OUT=$(B)/tools
+
+install:
+	$(MAKE) -C tools OUT=$(B)/tools install
 
 debug-kernel:
 	scripts/debug-kernel
@@ -65,4 +73,4 @@ bench:
 	scripts/bench
 
 clean:
-	rm -rf $(B)/mod $(B)/selftests $(B)/vm
+	rm -rf $(B)/mod $(B)/selftests $(B)/vm $(B)/tools

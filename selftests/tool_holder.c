@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tool_test's holder: a static program (it shares no library page with the
+ * mmscope command that looks at it) that maps known memory, says so on
+ * stdout, and waits until its stdin closes.
+ *   tool_holder FILE   FILE: at least HOLDER_FILE_LEN bytes on a block device
+ * Mappings: HOLDER_ANON_LEN private anonymous bytes written, the first
+ * HOLDER_FILE_LEN bytes of FILE private and read, HOLDER_SHMEM_LEN bytes of a
+ * memfd shared and written.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+
+#include "tool_holder.h"
+
+int main(int argc, char **argv)
+{
+	volatile char sum = 0;
+	char *a, *f, *s, c;
+	unsigned long i;
+	int fd, mfd;
+
+	if (argc != 2)
+		return 2;
+	prctl(PR_SET_NAME, HOLDER_COMM);
+	a = mmap(NULL, HOLDER_ANON_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	fd = open(argv[1], O_RDONLY | O_CLOEXEC);
+	f = fd < 0 ? MAP_FAILED : mmap(NULL, HOLDER_FILE_LEN, PROT_READ, MAP_PRIVATE, fd, 0);
+	mfd = memfd_create("mmscope-tool", MFD_CLOEXEC);
+	s = mfd < 0 || ftruncate(mfd, HOLDER_SHMEM_LEN) ? MAP_FAILED :
+	    mmap(NULL, HOLDER_SHMEM_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	if (a == MAP_FAILED || f == MAP_FAILED || s == MAP_FAILED)
+		return 1;
+	madvise(a, HOLDER_ANON_LEN, MADV_NOHUGEPAGE);
+	for (i = 0; i < HOLDER_ANON_LEN; i += 4096)
+		a[i] = 1;
+	for (i = 0; i < HOLDER_FILE_LEN; i += 4096)
+		sum += f[i];
+	for (i = 0; i < HOLDER_SHMEM_LEN; i += 4096)
+		s[i] = 1;
+	if (write(1, "r", 1) != 1)
+		return 1;
+	while (read(0, &c, 1) < 0 && errno == EINTR)
+		;
+	return 0;
+}

@@ -1,0 +1,631 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The mmscope command (tools/mmscope.c), run as a user runs it, against the
+ * same oracles as the module's own tests, never against debugfs:
+ *  - info: paging levels from where mmap() can place a mapping, the kernel
+ *    from uname(2);
+ *  - ps: a holder process with known anonymous, file and shmem memory
+ *    against /proc/PID/smaps_rollup and /proc/PID/status, in JSON and text;
+ *    the system-wide list, its sort and -n;
+ *  - vmas: the holder's VMAs against /proc/PID/smaps, field by field;
+ *  - errors: each documented exit status with a message that says what to
+ *    do (module not loaded, not root, no such process, bad command line).
+ *
+ * The tool and the holder (tool_holder.c) are built beside this program
+ * (selftests/Makefile).  The holder is a static program with a file on a
+ * scratch ext2 (page cache that is neither shmem nor 9p): it shares no page
+ * with the tool or with this test, so what the tool reads while it runs is
+ * what the oracle reads before and after it, figure for figure.
+ */
+#include <json-c/json.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/utsname.h>
+
+#include "kselftest_harness.h"
+#include "mmscope_test.h"
+#include "tool_holder.h"
+
+#define KB		1024ULL
+#define ANON_LEN	HOLDER_ANON_LEN
+#define FILE_LEN	HOLDER_FILE_LEN
+#define SHMEM_LEN	HOLDER_SHMEM_LEN
+#define OUT_MAX		(4UL << 20)
+#define MAX_VMAS	512
+
+/* ---- the holder ---------------------------------------------------------- */
+
+struct holder {
+	pid_t pid;
+	int cmd;		/* its stdin: closing it ends the holder */
+	char file[300];
+	struct mmscope_disk disk;
+};
+
+/* The program @name beside this one. */
+static void beside(char *buf, size_t len, const char *name)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 64);
+
+	if (n < 0)
+		n = 0;
+	buf[n] = 0;
+	if (strrchr(buf, '/'))
+		strrchr(buf, '/')[1] = 0;
+	strcat(buf, name);
+}
+
+static int holder_start(struct __test_metadata *_metadata, struct holder *h)
+{
+	int in[2], out[2], fd, ret = 0;
+	char buf[4096], why[256], prog[512], c;
+	size_t i;
+
+	if (mmscope_disk_setup(&h->disk, "tool", 16, why, sizeof(why))) {
+		TH_LOG("%s", why);
+		return -ENODEV;
+	}
+	snprintf(h->file, sizeof(h->file), "%s/file", h->disk.mnt);
+	fd = open(h->file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	memset(buf, 0x5a, sizeof(buf));
+	for (i = 0; i < FILE_LEN; i += sizeof(buf))
+		if (write(fd, buf, sizeof(buf)) != sizeof(buf))
+			ret = -EIO;
+	close(fd);
+	beside(prog, sizeof(prog), "tool_holder");
+	if (ret || pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
+		return ret ? ret : -errno;
+	h->pid = fork();
+	if (h->pid < 0)
+		return -errno;
+	if (h->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		execl(prog, "tool_holder", h->file, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	h->cmd = in[1];
+	if (read(out[0], &c, 1) != 1) {
+		TH_LOG("%s did not start", prog);
+		ret = -EPIPE;
+	}
+	close(out[0]);
+	return ret;
+}
+
+static void holder_stop(struct holder *h)
+{
+	if (h->pid > 0) {
+		close(h->cmd);
+		kill(h->pid, SIGKILL);
+		waitpid(h->pid, NULL, 0);
+		h->pid = 0;
+	}
+	if (h->file[0])
+		unlink(h->file);
+	mmscope_disk_teardown(&h->disk);
+}
+
+/* ---- running the tool ---------------------------------------------------- */
+
+struct run {
+	int status;		/* exit status, or 128 + signal */
+	size_t out_len;
+	char *out;		/* OUT_MAX + 1 */
+	char err[4096];
+};
+
+/*
+ * Run the tool with @argv (NULL-terminated, without the program name);
+ * @dev: MMSCOPE_DEVICE or NULL; @nocap: without CAP_SYS_ADMIN (dropped from
+ * the bounding set, so root's exec does not give it back).
+ * stdout into r->out, stderr into r->err (through a memfd: no pipe to fill).
+ */
+static int tool_run(struct run *r, const char *dev, int nocap, const char *const *argv)
+{
+	const char *args[32] = { "mmscope" };
+	char path[512];
+	int out[2], efd, i, st;
+	ssize_t n;
+	pid_t pid;
+
+	beside(path, sizeof(path), "mmscope");
+	for (i = 0; argv[i] && i < 30; i++)
+		args[i + 1] = argv[i];
+	args[i + 1] = NULL;
+	if (!r->out)
+		r->out = malloc(OUT_MAX + 1);
+	efd = memfd_create("tool-stderr", MFD_CLOEXEC);
+	if (!r->out || efd < 0 || pipe2(out, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		dup2(out[1], 1);
+		dup2(efd, 2);
+		if (dev)
+			setenv("MMSCOPE_DEVICE", dev, 1);
+		else
+			unsetenv("MMSCOPE_DEVICE");
+		if (nocap && prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0))
+			_exit(126);
+		execv(path, (char *const *)args);
+		_exit(127);
+	}
+	close(out[1]);
+	r->out_len = 0;
+	while ((n = read(out[0], r->out + r->out_len, OUT_MAX - r->out_len)) > 0 ||
+	       (n < 0 && errno == EINTR))
+		if (n > 0)
+			r->out_len += n;
+	r->out[r->out_len] = 0;
+	close(out[0]);
+	if (waitpid(pid, &st, 0) != pid)
+		return -errno;
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	n = pread(efd, r->err, sizeof(r->err) - 1, 0);
+	r->err[n > 0 ? n : 0] = 0;
+	close(efd);
+	return 0;
+}
+
+/* Run and parse JSON output; NULL (and a log) when the tool failed. */
+static json_object *tool_json(struct __test_metadata *_metadata, struct run *r,
+			      const char *const *argv)
+{
+	json_object *o;
+
+	if (tool_run(r, NULL, 0, argv)) {
+		TH_LOG("cannot run the tool: %s", strerror(errno));
+		return NULL;
+	}
+	if (r->status) {
+		TH_LOG("mmscope %s ...: exit %d: %s", argv[0], r->status, r->err);
+		return NULL;
+	}
+	o = json_tokener_parse(r->out);
+	if (!o)
+		TH_LOG("mmscope %s: output is not JSON: %.200s", argv[0], r->out);
+	else if (json_object_get_int(json_object_object_get(o, "format")) != 1)
+		TH_LOG("mmscope %s: JSON format is not 1", argv[0]);
+	return o;
+}
+
+static long long jint(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return -1;
+	return json_object_get_int64(v);
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+FIXTURE(tool) {
+	struct holder h;
+	struct run r;
+};
+
+FIXTURE_SETUP(tool)
+{
+	char path[512];
+	int fd;
+
+	memset(&self->h, 0, sizeof(self->h));
+	memset(&self->r, 0, sizeof(self->r));
+	beside(path, sizeof(path), "mmscope");
+	ASSERT_EQ(0, access(path, X_OK)) {
+		TH_LOG("%s: %s (built by selftests/Makefile)", path, strerror(errno));
+	}
+	fd = mmscope_open();
+	ASSERT_LE(0, fd) {
+		TH_LOG("open %s: %s", MMSCOPE_DEV, strerror(-fd));
+	}
+	ASSERT_TRUE(mmscope_has_process_memory(fd) && mmscope_has_vmas(fd));
+	close(fd);
+}
+
+FIXTURE_TEARDOWN(tool)
+{
+	holder_stop(&self->h);
+	free(self->r.out);
+}
+
+/* ---- info ---------------------------------------------------------------- */
+
+TEST_F(tool, info_matches_kernel)
+{
+	static const char *const json_args[] = { "--json", "info", NULL };
+	static const char *const text_args[] = { "info", NULL };
+	int levels = mmscope_oracle_pgtable_levels();
+	char want[64], release[128];
+	struct utsname u;
+	json_object *o, *f;
+	size_t i, found = 0;
+
+	ASSERT_EQ(0, uname(&u));
+	ASSERT_LT(0, levels);
+	o = tool_json(_metadata, &self->r, json_args);
+	ASSERT_NE(NULL, o);
+	EXPECT_EQ(levels, jint(o, "pgtable_levels"));
+	EXPECT_EQ(MMSCOPE_API_VERSION, jint(o, "api_version"));
+	EXPECT_STREQ(u.release, jstr(o, "kernel"));
+	ASSERT_TRUE(json_object_object_get_ex(o, "features", &f));
+	for (i = 0; i < json_object_array_length(f); i++)
+		found += !strcmp(json_object_get_string(json_object_array_get_idx(f, i)),
+				 "process_memory");
+	EXPECT_EQ(1, found);
+	json_object_put(o);
+
+	ASSERT_EQ(0, tool_run(&self->r, NULL, 0, text_args));
+	ASSERT_EQ(0, self->r.status);
+	snprintf(want, sizeof(want), "\npgtable_levels  %d\n", levels);
+	EXPECT_NE(NULL, strstr(self->r.out, want)) {
+		TH_LOG("no '%s' in:\n%s", want + 1, self->r.out);
+	}
+	snprintf(release, sizeof(release), "\nkernel_running  %s\n", u.release);
+	EXPECT_NE(NULL, strstr(self->r.out, release));
+}
+
+/* ---- ps ------------------------------------------------------------------ */
+
+/* smaps_rollup key -> the tool's JSON key (the summary's field names). */
+static const struct {
+	const char *key, *json;
+} rollup_json[] = {
+	{ "Rss", "rss" }, { "Pss", "pss" }, { "Pss_Anon", "pss_anon" },
+	{ "Pss_File", "pss_file" }, { "Pss_Shmem", "pss_shmem" }, { "Pss_Dirty", "pss_dirty" },
+	{ "Shared_Clean", "shared_clean" }, { "Shared_Dirty", "shared_dirty" },
+	{ "Private_Clean", "private_clean" }, { "Private_Dirty", "private_dirty" },
+	{ "Referenced", "referenced" }, { "Anonymous", "anonymous" }, { "KSM", "ksm" },
+	{ "LazyFree", "lazyfree" }, { "AnonHugePages", "anon_huge" },
+	{ "ShmemPmdMapped", "shmem_pmd_mapped" }, { "FilePmdMapped", "file_pmd_mapped" },
+	{ "Shared_Hugetlb", "shared_hugetlb" }, { "Private_Hugetlb", "private_hugetlb" },
+	{ "Swap", "swap" }, { "Locked", "locked" },
+};
+
+static long long rollup_kb(const long long *kb, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < MMSCOPE_NR_ROLLUP_KEYS; i++)
+		if (!strcmp(mmscope_rollup_keys[i].key, key))
+			return kb[i];
+	return -1;
+}
+
+static json_object *ps_find(json_object *doc, pid_t pid)
+{
+	json_object *a;
+	size_t i;
+
+	if (!json_object_object_get_ex(doc, "processes", &a))
+		return NULL;
+	for (i = 0; i < json_object_array_length(a); i++)
+		if (jint(json_object_array_get_idx(a, i), "pid") == pid)
+			return json_object_array_get_idx(a, i);
+	return NULL;
+}
+
+TEST_F_TIMEOUT(tool, ps_matches_smaps_rollup, 120)
+{
+	long long kb[MMSCOPE_NR_ROLLUP_KEYS], again[MMSCOPE_NR_ROLLUP_KEYS];
+	long long st_anon = -1, st_file = -1, st_shmem = -1;
+	char pidstr[16], rollup[64], status[64], line[256];
+	const char *args[] = { "--json", "ps", pidstr, NULL };
+	const char *text[] = { "ps", pidstr, NULL };
+	json_object *doc = NULL, *p = NULL;
+	int tries;
+	size_t i;
+
+	ASSERT_EQ(0, holder_start(_metadata, &self->h));
+	snprintf(pidstr, sizeof(pidstr), "%d", self->h.pid);
+	snprintf(rollup, sizeof(rollup), "/proc/%d/smaps_rollup", self->h.pid);
+	snprintf(status, sizeof(status), "/proc/%d/status", self->h.pid);
+	/* oracle, tool, oracle: the two oracle reads must agree */
+	for (tries = 0; tries < 3; tries++) {
+		json_object_put(doc);
+		ASSERT_EQ(0, mmscope_read_kb_keys(rollup, kb));
+		doc = tool_json(_metadata, &self->r, args);
+		ASSERT_NE(NULL, doc);
+		ASSERT_EQ(0, mmscope_read_kb_keys(rollup, again));
+		if (!memcmp(kb, again, sizeof(kb)))
+			break;
+	}
+	ASSERT_GT(3, tries);
+	p = ps_find(doc, self->h.pid);
+	ASSERT_NE(NULL, p);
+	for (i = 0; i < sizeof(rollup_json) / sizeof(rollup_json[0]); i++) {
+		long long want = rollup_kb(kb, rollup_json[i].key), got = jint(p, rollup_json[i].json);
+
+		if (want < 0)
+			continue;	/* not printed by this kernel */
+		ASSERT_LE(0, got) {
+			TH_LOG("no %s in the JSON", rollup_json[i].json);
+		}
+		if (!strcmp(rollup_json[i].key, "Pss") || !strcmp(rollup_json[i].key, "Pss_File")) {
+			/* shared library pages have one more mapper (the tool) */
+			EXPECT_TRUE(got / KB <= want && got / KB >= want / 2) {
+				TH_LOG("%s: %lld kB, tool %lld kB", rollup_json[i].key, want, got / KB);
+			}
+			continue;
+		}
+		EXPECT_EQ(want, got / KB) {
+			TH_LOG("%s: smaps_rollup %lld kB, tool %lld bytes", rollup_json[i].key, want, got);
+		}
+	}
+	/* what the holder made is there: the comparison is not of nothing */
+	EXPECT_LE((long long)ANON_LEN, jint(p, "rss_anon"));
+	EXPECT_LE((long long)FILE_LEN, jint(p, "rss_file"));
+	EXPECT_LE((long long)SHMEM_LEN, jint(p, "rss_shmem"));
+	EXPECT_EQ(jint(p, "rss"), jint(p, "rss_anon") + jint(p, "rss_file") + jint(p, "rss_shmem"));
+	EXPECT_EQ(jint(p, "uss"), jint(p, "private_clean") + jint(p, "private_dirty"));
+	EXPECT_STREQ("mmscope-holder", jstr(p, "comm"));
+	/* the kernel's own counters, as /proc/PID/status prints them */
+	ASSERT_EQ(0, mmscope_proc_value(status, "RssAnon", &st_anon));
+	ASSERT_EQ(0, mmscope_proc_value(status, "RssFile", &st_file));
+	ASSERT_EQ(0, mmscope_proc_value(status, "RssShmem", &st_shmem));
+	EXPECT_EQ(st_anon, jint(p, "mm_rss_anon") / KB);
+	EXPECT_EQ(st_file, jint(p, "mm_rss_file") / KB);
+	EXPECT_EQ(st_shmem, jint(p, "mm_rss_shmem") / KB);
+	json_object_put(doc);
+
+	/* the text: PID RSS PSS USS ANON FILE SHMEM SWAP ZERO PT MM_RSS COMMAND */
+	ASSERT_EQ(0, tool_run(&self->r, NULL, 0, text));
+	ASSERT_EQ(0, self->r.status);
+	if (1) {
+		unsigned long long rss, pss, uss, anon, file, shmem, swap, zero, pt, mmrss;
+		char comm[64], *nl = strchr(self->r.out, '\n');
+		int pid;
+
+		ASSERT_NE(NULL, nl);
+		EXPECT_EQ(0, strncmp(self->r.out, "    PID       RSS", 17));
+		ASSERT_EQ(12, sscanf(nl + 1, "%d %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %63s",
+				     &pid, &rss, &pss, &uss, &anon, &file, &shmem, &swap, &zero, &pt,
+				     &mmrss, comm)) {
+			TH_LOG("malformed: %.200s", nl + 1);
+		}
+		snprintf(line, sizeof(line), "%s", comm);
+		EXPECT_EQ(self->h.pid, pid);
+		EXPECT_EQ(rollup_kb(kb, "Rss"), (long long)rss);
+		EXPECT_EQ(rollup_kb(kb, "Private_Clean") + rollup_kb(kb, "Private_Dirty"),
+			  (long long)uss);
+		EXPECT_EQ(rollup_kb(kb, "Anonymous"), (long long)anon);
+		EXPECT_EQ(rollup_kb(kb, "Swap"), (long long)swap);
+		EXPECT_EQ(st_anon + st_file + st_shmem, (long long)mmrss);
+		EXPECT_STREQ("mmscope-holder", line);
+	}
+}
+
+TEST_F_TIMEOUT(tool, ps_lists_and_sorts, 300)
+{
+	static const char *const all[] = { "--json", "ps", NULL };
+	static const char *const top[] = { "--json", "ps", "--sort", "pss", "-n", "3", NULL };
+	json_object *doc, *a;
+	long long prev = -1;
+	size_t i, n;
+
+	ASSERT_EQ(0, holder_start(_metadata, &self->h));
+	doc = tool_json(_metadata, &self->r, all);
+	ASSERT_NE(NULL, doc);
+	/* the holder and this process are there, kthreadd (no user memory) not */
+	EXPECT_NE(NULL, ps_find(doc, self->h.pid));
+	EXPECT_NE(NULL, ps_find(doc, getpid()));
+	EXPECT_EQ(NULL, ps_find(doc, 2));
+	ASSERT_TRUE(json_object_object_get_ex(doc, "processes", &a));
+	n = json_object_array_length(a);
+	/* every listed process has a smaps_rollup (it has user memory) */
+	for (i = 0; i < n; i++) {
+		long long rss = jint(json_object_array_get_idx(a, i), "rss");
+
+		EXPECT_TRUE(prev < 0 || rss <= prev) {
+			TH_LOG("not sorted by rss at %zu: %lld after %lld", i, rss, prev);
+		}
+		prev = rss;
+	}
+	json_object_put(doc);
+
+	doc = tool_json(_metadata, &self->r, top);
+	ASSERT_NE(NULL, doc);
+	ASSERT_TRUE(json_object_object_get_ex(doc, "processes", &a));
+	EXPECT_EQ(n < 3 ? n : 3, json_object_array_length(a));
+	for (i = 1; i < json_object_array_length(a); i++)
+		EXPECT_LE(jint(json_object_array_get_idx(a, i), "pss"),
+			  jint(json_object_array_get_idx(a, i - 1), "pss"));
+	json_object_put(doc);
+}
+
+/* ---- vmas ---------------------------------------------------------------- */
+
+TEST_F_TIMEOUT(tool, vmas_match_smaps, 120)
+{
+	struct mmscope_vma *v = calloc(MAX_VMAS, sizeof(*v));
+	char pidstr[16];
+	const char *args[] = { "--json", "vmas", pidstr, NULL };
+	const char *text[] = { "vmas", pidstr, NULL };
+	json_object *doc = NULL, *a = NULL;
+	int nv = 0, again, tries, k;
+	long long rss = 0, lines = 0;
+	char *l;
+
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(0, holder_start(_metadata, &self->h));
+	snprintf(pidstr, sizeof(pidstr), "%d", self->h.pid);
+	for (tries = 0; tries < 3; tries++) {
+		json_object_put(doc);
+		nv = mmscope_read_vmas(self->h.pid, v, MAX_VMAS);
+		ASSERT_LT(0, nv);
+		doc = tool_json(_metadata, &self->r, args);
+		ASSERT_NE(NULL, doc);
+		again = mmscope_read_vmas(self->h.pid, v, MAX_VMAS);
+		ASSERT_TRUE(json_object_object_get_ex(doc, "vmas", &a));
+		if (again == nv && (int)json_object_array_length(a) == nv)
+			break;
+	}
+	ASSERT_EQ(nv, (int)json_object_array_length(a));
+	for (k = 0; k < nv; k++) {
+		json_object *o = json_object_array_get_idx(a, k);
+		const struct mmscope_vma *s = &v[k];
+		const char *path = jstr(o, "path"), *flags = jstr(o, "flags");
+		char want[260], *t, *save = NULL;
+		__u64 bits = 0;
+
+		EXPECT_TRUE(jint(o, "start") == (long long)s->start &&
+			    jint(o, "end") == (long long)s->end &&
+			    !strcmp(jstr(o, "perms"), s->perms) &&
+			    jint(o, "offset") == (long long)s->offset &&
+			    jint(o, "dev_major") == s->major && jint(o, "dev_minor") == s->minor &&
+			    jint(o, "inode") == (long long)s->inode) {
+			TH_LOG("vma %d: tool %llx-%llx %s, smaps %lx-%lx %s %lx %02x:%02x %lu", k,
+			       jint(o, "start"), jint(o, "end"), jstr(o, "perms"), s->start,
+			       s->end, s->perms, s->offset, s->major, s->minor, s->inode);
+		}
+		EXPECT_EQ(s->rss_kb, jint(o, "rss") / (long long)KB);
+		EXPECT_EQ(s->swap_kb, jint(o, "swap") / (long long)KB);
+		rss += s->rss_kb;
+		/* VmFlags: the same mnemonics */
+		snprintf(want, sizeof(want), "%s", flags ? flags : "");
+		for (t = strtok_r(want, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			char one[16];
+
+			snprintf(one, sizeof(one), " %s ", t);
+			bits |= mmscope_vmflags_bits(one);
+		}
+		EXPECT_EQ(mmscope_vmflags_bits(s->flags), bits) {
+			TH_LOG("%lx: tool flags %s, smaps VmFlags:%s", s->start, flags, s->flags);
+		}
+		if (path) {
+			EXPECT_STREQ(s->path, path);
+		} else {
+			EXPECT_TRUE(!s->path[0] || !strcmp(s->path, "[heap]") ||
+				    !strcmp(s->path, "[stack]") || !strncmp(s->path, "[anon:", 6)) {
+				TH_LOG("%lx: no path, smaps '%s'", s->start, s->path);
+			}
+		}
+	}
+	EXPECT_EQ(rss * (long long)KB, jint(doc, "rss"));
+	EXPECT_LE((long long)(ANON_LEN + FILE_LEN + SHMEM_LEN) / KB, rss);
+	json_object_put(doc);
+
+	/* the text: a header, a line per VMA, a total */
+	ASSERT_EQ(0, tool_run(&self->r, NULL, 0, text));
+	ASSERT_EQ(0, self->r.status);
+	for (l = self->r.out; (l = strchr(l, '\n')) && l[1]; l++)
+		lines += l[1] != '#';
+	EXPECT_EQ(nv, lines);
+	EXPECT_TRUE(strstr(self->r.out, "\n# ") != NULL);
+	free(v);
+}
+
+/* ---- help and the man page ----------------------------------------------- */
+
+/* Words after "\n  " in --help's "commands:" part, each followed by ' '. */
+static void help_commands(const char *help, char *out, size_t len)
+{
+	const char *p = strstr(help, "\ncommands:\n"), *end = strstr(help, "\noptions:");
+	size_t n = 0;
+
+	out[0] = 0;
+	for (; p && (p = strstr(p + 1, "\n  ")) && (!end || p < end);)
+		n += snprintf(out + n, len - n, "%.*s ", (int)strcspn(p + 3, " \n"), p + 3);
+}
+
+/* The tag of each .TP in the man page's COMMANDS section, the same way. */
+static void man_commands(const char *man, char *out, size_t len)
+{
+	const char *p = strstr(man, "\n.SH COMMANDS\n"), *end = p ? strstr(p + 1, "\n.SH ") : NULL;
+	size_t n = 0;
+
+	out[0] = 0;
+	for (; p && (p = strstr(p + 1, "\n.TP\n")) && (!end || p < end);) {
+		const char *t = p + 5;
+
+		if (!strncmp(t, ".B ", 3) || !strncmp(t, ".BI ", 4) || !strncmp(t, ".BR ", 4))
+			t = strchr(t, ' ') + 1;
+		else if (!strncmp(t, "\\fB", 3))
+			t += 3;
+		n += snprintf(out + n, len - n, "%.*s ", (int)strcspn(t, " \\\n"), t);
+	}
+}
+
+TEST_F(tool, help_and_man_list_the_same_commands)
+{
+	static const char *const help[] = { "--help", NULL };
+	char path[512], from_help[512], from_man[512], *man = malloc(1 << 16);
+	ssize_t n;
+
+	ASSERT_NE(NULL, man);
+	ASSERT_EQ(0, tool_run(&self->r, NULL, 0, help));
+	ASSERT_EQ(0, self->r.status);
+	help_commands(self->r.out, from_help, sizeof(from_help));
+	beside(path, sizeof(path), "mmscope.8");
+	n = mmscope_slurp_file(path, man, 1 << 16);
+	ASSERT_LT(0, n) {
+		TH_LOG("%s: %s", path, strerror(-n));
+	}
+	man_commands(man, from_man, sizeof(from_man));
+	EXPECT_STREQ(from_help, from_man);
+	EXPECT_STREQ("info ps vmas ", from_help);
+	free(man);
+}
+
+/* ---- errors -------------------------------------------------------------- */
+
+static void expect_exit(struct __test_metadata *_metadata, struct run *r, const char *dev,
+			int nocap, const char *const *argv, int status, const char *says)
+{
+	ASSERT_EQ(0, tool_run(r, dev, nocap, argv));
+	EXPECT_EQ(status, r->status) {
+		TH_LOG("mmscope %s %s: exit %d (want %d): %s", argv[0], argv[1] ? argv[1] : "",
+		       r->status, status, r->err);
+	}
+	EXPECT_NE(NULL, strstr(r->err, says)) {
+		TH_LOG("mmscope %s: stderr '%s' lacks '%s'", argv[0], r->err, says);
+	}
+	EXPECT_EQ(0, r->out_len) {
+		TH_LOG("mmscope %s: stdout '%s'", argv[0], r->out);
+	}
+}
+
+TEST_F_TIMEOUT(tool, errors_say_what_to_do, 120)
+{
+	static const char *const info[] = { "info", NULL };
+	static const char *const bogus[] = { "bogus", NULL };
+	static const char *const badpid[] = { "vmas", "12x", NULL };
+	static const char *const badsort[] = { "ps", "--sort", "size", NULL };
+	static const char *const kthread[] = { "vmas", "2", NULL };
+	char gone_s[16];
+	const char *gone[] = { "ps", gone_s, NULL };
+	pid_t gone_pid = fork();
+
+	ASSERT_LE(0, gone_pid);
+	if (gone_pid == 0)
+		_exit(0);
+	ASSERT_EQ(gone_pid, waitpid(gone_pid, NULL, 0));
+	snprintf(gone_s, sizeof(gone_s), "%d", gone_pid);
+
+	expect_exit(_metadata, &self->r, "/nonexistent/mmscope", 0, info, 3,
+		    "module is not loaded");
+	expect_exit(_metadata, &self->r, NULL, 1, info, 4, "needs root");
+	expect_exit(_metadata, &self->r, NULL, 0, bogus, 2, "not a command");
+	expect_exit(_metadata, &self->r, NULL, 0, badpid, 2, "not a process id");
+	expect_exit(_metadata, &self->r, NULL, 0, badsort, 2, "one of pid, rss");
+	expect_exit(_metadata, &self->r, NULL, 0, kthread, 5, "no such process 2");
+	expect_exit(_metadata, &self->r, NULL, 0, gone, 5, "no such process");
+}
+
+TEST_HARNESS_MAIN
