@@ -27,6 +27,7 @@
 
 #include "kselftest_harness.h"
 #include "mmscope_test.h"
+#include "mmscope_oracle.h"
 
 #define PHYS_DIR	MMSCOPE_DEBUGFS
 
@@ -36,15 +37,6 @@
  * agreement with an oracle.
  */
 #define PHYS_TOL_PAGES	512
-/*
- * Oracle-module-oracle triples tried before a figure that moves both ways
- * (a free list, a per-CPU list, a slab's partial list) counts as wrong: each
- * attempt is a bracket of its own with no tolerance, and one attempt in
- * which the figure lies within its bracket is required.  A module that
- * reads the wrong thing misses every attempt; a list that merely moved
- * and came back between the two reads of one attempt does not.
- */
-#define PHYS_TRIES	8
 
 _Static_assert(sizeof(struct mmscope_phys_snap) == MMSCOPE_PHYS_SNAP_SIZE_VER0, "snap");
 _Static_assert(sizeof(struct mmscope_zone_rec) == MMSCOPE_ZONE_REC_SIZE_VER0, "zone");
@@ -52,17 +44,6 @@ _Static_assert(sizeof(struct mmscope_buddy_rec) == MMSCOPE_BUDDY_REC_SIZE_VER0, 
 _Static_assert(sizeof(struct mmscope_lru_rec) == MMSCOPE_LRU_REC_SIZE_VER0, "lru");
 _Static_assert(sizeof(struct mmscope_phys_stat_rec) == MMSCOPE_PHYS_STAT_REC_SIZE_VER0, "stat");
 _Static_assert(sizeof(struct mmscope_slab_rec) == MMSCOPE_SLAB_REC_SIZE_VER0, "slab");
-
-static const char *const mt_names[MMSCOPE_MT_NR] = {
-	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate",
-};
-
-static int in_bracket(long long a, long long m, long long b, long long tol)
-{
-	long long lo = a < b ? a : b, hi = a < b ? b : a;
-
-	return m >= lo - tol && m <= hi + tol;
-}
 
 /* ---- the module ----------------------------------------------------------- */
 
@@ -85,263 +66,6 @@ static int phys_open(struct __test_metadata *_metadata)
 }
 
 /* ---- oracles ------------------------------------------------------------- */
-
-#define MAXZ 16
-
-struct zi {			/* one zone of /proc/zoneinfo */
-	int node;
-	char name[16];
-	long long free, boost, min, low, high, spanned, present, managed, cma;
-	long long prot[MMSCOPE_MAX_ZONES];
-	int nprot;
-	long long pcp;		/* pages on the per-CPU lists, all CPUs */
-	long long pcp_high;	/* sum of the per-CPU "high:" marks */
-	long long batch_min, batch_max;	/* per-CPU "batch:" */
-	long long thr_max;	/* largest "vm stats threshold:" */
-	int pagesets;		/* "cpu:" lines under pagesets */
-	long long stat[MMSCOPE_ZS_NR];
-	int has_stat[MMSCOPE_ZS_NR];
-};
-
-static const char *const zs_names[] = { MMSCOPE_ZS_NAMES };
-_Static_assert(sizeof(zs_names) / sizeof(zs_names[0]) == MMSCOPE_ZS_NR, "one name per counter");
-
-static int read_zoneinfo(struct zi *z)
-{
-	FILE *f = fopen("/proc/zoneinfo", "re");
-	char line[512], key[64];
-	int n = -1, in_zone = 0, i;
-	long long v;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char *p;
-
-		if (sscanf(line, "Node %d, zone %15s", &i, key) == 2) {
-			if (++n >= MAXZ)
-				break;
-			memset(&z[n], 0, sizeof(z[n]));
-			z[n].node = i;
-			z[n].batch_min = LLONG_MAX;
-			strcpy(z[n].name, key);
-			in_zone = 0;
-			continue;
-		}
-		if (n < 0)
-			continue;
-		if (sscanf(line, " pages free %lld", &v) == 1) {
-			z[n].free = v;
-			in_zone = 1;
-			continue;
-		}
-		if (!in_zone)
-			continue;	/* per-node stats */
-		if (sscanf(line, " vm stats threshold: %lld", &v) == 1) {
-			if (v > z[n].thr_max)
-				z[n].thr_max = v;
-			continue;
-		}
-		if ((p = strstr(line, "protection: ("))) {
-			p += strlen("protection: (");
-			while (z[n].nprot < MMSCOPE_MAX_ZONES &&
-			       sscanf(p, "%lld", &z[n].prot[z[n].nprot]) == 1) {
-				z[n].nprot++;
-				p = strchr(p, ',');
-				if (!p)
-					break;
-				p++;
-			}
-			continue;
-		}
-		if (sscanf(line, " %63s %lld", key, &v) != 2)
-			continue;
-		if (!strcmp(key, "count:")) z[n].pcp += v;
-		else if (!strcmp(key, "cpu:")) z[n].pagesets++;
-		else if (!strcmp(key, "high:")) z[n].pcp_high += v;
-		else if (!strcmp(key, "batch:")) {
-			if (v < z[n].batch_min)
-				z[n].batch_min = v;
-			if (v > z[n].batch_max)
-				z[n].batch_max = v;
-		}
-		else if (!strcmp(key, "boost")) z[n].boost = v;
-		else if (!strcmp(key, "min")) z[n].min = v;
-		else if (!strcmp(key, "low")) z[n].low = v;
-		else if (!strcmp(key, "high")) z[n].high = v;
-		else if (!strcmp(key, "spanned")) z[n].spanned = v;
-		else if (!strcmp(key, "present")) z[n].present = v;
-		else if (!strcmp(key, "managed")) z[n].managed = v;
-		else if (!strcmp(key, "cma")) z[n].cma = v;
-		for (i = 0; i < MMSCOPE_ZS_NR; i++) {
-			if (!strcmp(key, zs_names[i])) {
-				z[n].stat[i] = v;
-				z[n].has_stat[i] = 1;
-			}
-		}
-	}
-	fclose(f);
-	return n + 1;
-}
-
-static const struct zi *find_zi(const struct zi *z, int n, int node, const char *name)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (z[i].node == node && !strcmp(z[i].name, name))
-			return &z[i];
-	return NULL;
-}
-
-/* /proc/buddyinfo: free blocks per order of (node, zone). */
-static int read_buddyinfo(int node, const char *zone, long long *nr, int max)
-{
-	FILE *f = fopen("/proc/buddyinfo", "re");
-	char line[512], name[32];
-	int nd, off, i, found = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char *p;
-
-		if (sscanf(line, "Node %d, zone %31s%n", &nd, name, &off) != 2 ||
-		    nd != node || strcmp(name, zone))
-			continue;
-		p = line + off;
-		for (i = 0; i < max; i++) {
-			int c;
-
-			if (sscanf(p, "%lld%n", &nr[i], &c) != 1)
-				break;
-			p += c;
-		}
-		found = i;
-	}
-	fclose(f);
-	return found;
-}
-
-/* /proc/pagetypeinfo: free list counts [mt][order] and pageblocks [mt]. */
-struct pti {
-	long long free[MMSCOPE_MT_NR][MMSCOPE_MAX_ORDERS];
-	int capped[MMSCOPE_MT_NR][MMSCOPE_MAX_ORDERS];
-	long long blocks[MMSCOPE_MT_NR];
-	int has_mt[MMSCOPE_MT_NR];
-};
-
-static int mt_index(const char *name)
-{
-	int i;
-
-	for (i = 0; i < MMSCOPE_MT_NR; i++)
-		if (!strcmp(name, mt_names[i]))
-			return i;
-	return -1;
-}
-
-static int read_pagetypeinfo(int node, const char *zone, struct pti *t)
-{
-	FILE *f = fopen("/proc/pagetypeinfo", "re");
-	char line[1024], name[32], type[32], hdr[MMSCOPE_MT_NR][32];
-	int nd, off, i, nhdr = 0, blocks_section = 0;
-
-	if (!f)
-		return -errno;
-	memset(t, 0, sizeof(*t));
-	while (fgets(line, sizeof(line), f)) {
-		char *p;
-
-		/* each node has both sections, in this order */
-		if (!strncmp(line, "Free pages count per migrate type", 33)) {
-			blocks_section = 0;
-			continue;
-		}
-		if (!strncmp(line, "Number of blocks type", 21)) {
-			blocks_section = 1;
-			nhdr = 0;
-			p = line + 21;
-			while (nhdr < MMSCOPE_MT_NR && sscanf(p, "%31s%n", hdr[nhdr], &off) == 1) {
-				nhdr++;
-				p += off;
-			}
-			continue;
-		}
-		if (!blocks_section &&
-		    sscanf(line, "Node %d, zone %31[^,], type %31s%n", &nd, name, type, &off) == 3) {
-			int mt = mt_index(type);
-
-			if (nd != node || strcmp(name, zone) || mt < 0)
-				continue;
-			t->has_mt[mt] = 1;
-			p = line + off;
-			for (i = 0; i < MMSCOPE_MAX_ORDERS; i++) {
-				int c;
-
-				while (*p == ' ')
-					p++;
-				if (*p == '>') {
-					t->capped[mt][i] = 1;
-					p++;
-				}
-				if (sscanf(p, "%lld%n", &t->free[mt][i], &c) != 1)
-					break;
-				p += c;
-			}
-			continue;
-		}
-		if (blocks_section && sscanf(line, "Node %d, zone %31s%n", &nd, name, &off) == 2 &&
-		    nd == node && !strcmp(name, zone)) {
-			p = line + off;
-			for (i = 0; i < nhdr; i++) {
-				int c, mt = mt_index(hdr[i]);
-				long long v;
-
-				if (sscanf(p, "%lld%n", &v, &c) != 1)
-					break;
-				p += c;
-				if (mt >= 0)
-					t->blocks[mt] = v;
-			}
-		}
-	}
-	fclose(f);
-	return 0;
-}
-
-/* /sys/kernel/debug/extfrag/<file>: indices x1000 per order of (node, zone). */
-static int read_extfrag(const char *file, int node, const char *zone, int *idx, int max)
-{
-	char path[128], line[512], name[32];
-	FILE *f;
-	int nd, off, i, found = -ENOENT;
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/extfrag/%s", file);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char *p;
-
-		if (sscanf(line, "Node %d, zone %31s%n", &nd, name, &off) != 2 ||
-		    nd != node || strcmp(name, zone))
-			continue;
-		p = line + off;
-		for (i = 0; i < max; i++) {
-			double d;
-			int c;
-
-			if (sscanf(p, "%lf%n", &d, &c) != 1)
-				break;
-			idx[i] = (int)(d * 1000 + (d < 0 ? -0.5 : 0.5));
-			p += c;
-		}
-		found = i;
-	}
-	fclose(f);
-	return found;
-}
 
 /* A /proc/vmstat value, or -1. */
 static long long vmstat(const char *key)
@@ -440,23 +164,6 @@ FIXTURE_TEARDOWN(phys)
 }
 
 /* ---- zones --------------------------------------------------------------- */
-
-/*
- * How far a zone's vmstat counter may be from its true value: every online
- * CPU keeps up to stat_threshold pages of changes not yet folded into the
- * zone's counter (__mod_zone_page_state() folds a CPU's diff once it passes
- * the threshold, refresh_cpu_vm_stats() every second).  zoneinfo and the
- * module read the same folded word (zone_page_state()), so a reading taken
- * between two others can be outside them only by what was folded between
- * the reads: at most the threshold on each CPU.  The threshold is the
- * zone's own, from zoneinfo ("vm stats threshold", per CPU; the largest).
- */
-static long long zone_drift(const struct zi *x, const struct zi *y)
-{
-	long long t = x->thr_max > y->thr_max ? x->thr_max : y->thr_max;
-
-	return t * get_nprocs();
-}
 
 /*
  * How far a sum of vmstat counters over every zone (free pages) or node
@@ -1914,47 +1621,6 @@ static void lru_file_delta(struct __test_metadata *_metadata, int fd)
 }
 
 /* ---- slab ---------------------------------------------------------------- */
-
-/* Figures of one cache; the tolerances below are in the cache's own units. */
-struct si {
-	char name[MMSCOPE_SLAB_NAME_LEN];
-	long long active, num, size, perslab, pages, aslabs, nslabs;
-};
-
-#define MAXSI 1024
-
-/* /proc/slabinfo, every cache in list order; returns the count or -1. */
-static int read_slabinfo(struct si *s, int max)
-{
-	FILE *f = fopen("/proc/slabinfo", "re");
-	char line[512];
-	int n = 0;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f) && n < max) {
-		struct si *e = &s[n];
-
-		if (line[0] == '#' || !strncmp(line, "slabinfo", 8))
-			continue;
-		if (sscanf(line, "%63s %lld %lld %lld %lld %lld : tunables %*d %*d %*d : slabdata %lld %lld",
-			   e->name, &e->active, &e->num, &e->size, &e->perslab,
-			   &e->pages, &e->aslabs, &e->nslabs) == 8)
-			n++;
-	}
-	fclose(f);
-	return n;
-}
-
-static const struct si *find_si(const struct si *s, int n, const char *name)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(s[i].name, name))
-			return &s[i];
-	return NULL;
-}
 
 static long slab_snap(int fd, struct mmscope_slab_rec **r)
 {

@@ -19,12 +19,15 @@
  */
 #include <json-c/json.h>
 #include <poll.h>
+#include <sys/resource.h>
+#include <sys/vfs.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/utsname.h>
 
 #include "kselftest_harness.h"
 #include "mmscope_test.h"
+#include "mmscope_oracle.h"
 #include "tool_holder.h"
 
 #define KB		1024ULL
@@ -115,6 +118,7 @@ static void holder_stop(struct holder *h)
 
 struct run {
 	int status;		/* exit status, or 128 + signal */
+	long maxrss_kb;		/* the tool's peak RSS (wait4()) */
 	size_t out_len;
 	char *out;		/* OUT_MAX + 1 */
 	char err[4096];
@@ -129,6 +133,7 @@ struct run {
 static int tool_run(struct run *r, const char *dev, int nocap, const char *const *argv)
 {
 	const char *args[32] = { "mmscope" };
+	struct rusage ru;
 	char path[512];
 	int out[2], efd, i, st;
 	ssize_t n;
@@ -166,8 +171,9 @@ static int tool_run(struct run *r, const char *dev, int nocap, const char *const
 			r->out_len += n;
 	r->out[r->out_len] = 0;
 	close(out[0]);
-	if (waitpid(pid, &st, 0) != pid)
+	if (wait4(pid, &st, 0, &ru) != pid)
 		return -errno;
+	r->maxrss_kb = ru.ru_maxrss;
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	n = pread(efd, r->err, sizeof(r->err) - 1, 0);
 	r->err[n > 0 ? n : 0] = 0;
@@ -531,6 +537,381 @@ TEST_F_TIMEOUT(tool, vmas_match_smaps, 120)
 	free(v);
 }
 
+/* ---- physical memory ----------------------------------------------------- */
+
+/*
+ * What the tool itself moves while it reads a physical view, in pages: it
+ * exists only then, so its memory is allocated in the tool's reading and in
+ * neither oracle reading around it.  Its peak RSS (wait4()) plus 1 MiB for
+ * what the kernel allocates for a process beside its pages (kernel stack,
+ * page tables, task and mm structures, buffers of the JSON it writes).
+ */
+static long long footprint(const struct run *r)
+{
+	return r->maxrss_kb / 4 + 256;
+}
+
+/* The verdict of a bracketed comparison made in up to PHYS_TRIES attempts. */
+static void tries_verdict(struct __test_metadata *_metadata, int miss, int checked, int tries)
+{
+	TH_LOG("%d figures compared, attempt %d of %d", checked, tries, PHYS_TRIES);
+	EXPECT_EQ(0, miss);
+	EXPECT_LT(0, checked);
+}
+
+/* Run the tool for text: 0 when it ran and exited 0, else its status. */
+static int tool_text(struct run *r, const char *const *argv)
+{
+	int ret = tool_run(r, NULL, 0, argv);
+
+	return ret ? ret : r->status;
+}
+
+static json_object *jarr(json_object *o, const char *key)
+{
+	json_object *a = NULL;
+
+	json_object_object_get_ex(o, key, &a);
+	return a;
+}
+
+/* zoneinfo, the tool, zoneinfo: the figures that fail, logged if @report. */
+static int zones_miss(struct __test_metadata *_metadata, int report, const struct zi *a, int na,
+		      json_object *zones, const struct zi *b, int nb, long long fp, int *checked)
+{
+	size_t i, n = json_object_array_length(zones);
+	int miss = 0, j;
+
+	*checked = 0;
+	if ((int)n != na || (int)n != nb) {
+		if (report)
+			TH_LOG("zones: zoneinfo %d, tool %zu, zoneinfo %d", na, n, nb);
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		json_object *z = json_object_array_get_idx(zones, i), *prot = jarr(z, "protection");
+		const char *nm = jstr(z, "zone");
+		const struct zi *x = find_zi(a, na, jint(z, "node"), nm);
+		const struct zi *y = find_zi(b, nb, jint(z, "node"), nm);
+		long long free = jint(z, "free") / 4096;
+
+		if (!x || !y || !prot) {
+			miss++;
+			if (report)
+				TH_LOG("zone %lld/%s not in zoneinfo", jint(z, "node"), nm);
+			continue;
+		}
+		/* fixed while nothing is hot-plugged: exact */
+		if (x->spanned * 4096 != jint(z, "spanned") || x->present * 4096 != jint(z, "present") ||
+		    x->managed * 4096 != jint(z, "managed") || x->cma * 4096 != jint(z, "cma") ||
+		    x->nprot != (int)json_object_array_length(prot)) {
+			miss++;
+			if (report)
+				TH_LOG("%s spanned/present/managed/cma/zones: zoneinfo %lld/%lld/%lld/%lld/%d pages, tool %lld/%lld/%lld/%lld bytes/%zu",
+				       nm, x->spanned, x->present, x->managed, x->cma, x->nprot,
+				       jint(z, "spanned"), jint(z, "present"), jint(z, "managed"),
+				       jint(z, "cma"), json_object_array_length(prot));
+		}
+		for (j = 0; j < x->nprot && j < (int)json_object_array_length(prot); j++)
+			if (x->prot[j] * 4096 != json_object_get_int64(json_object_array_get_idx(prot, j))) {
+				miss++;
+				if (report)
+					TH_LOG("%s protection[%d]: zoneinfo %lld pages", nm, j, x->prot[j]);
+			}
+		/* watermarks move only with boost: bracketed, no tolerance */
+		if (!in_bracket(x->min, jint(z, "min") / 4096, y->min, 0) ||
+		    !in_bracket(x->low, jint(z, "low") / 4096, y->low, 0) ||
+		    !in_bracket(x->high, jint(z, "high") / 4096, y->high, 0) ||
+		    !in_bracket(x->boost, jint(z, "boost") / 4096, y->boost, 0)) {
+			miss++;
+			if (report)
+				TH_LOG("%s min/low/high/boost: %lld/%lld/%lld/%lld, tool %lld/%lld/%lld/%lld pages",
+				       nm, x->min, x->low, x->high, x->boost, jint(z, "min") / 4096,
+				       jint(z, "low") / 4096, jint(z, "high") / 4096,
+				       jint(z, "boost") / 4096);
+		}
+		/* free: the vmstat drift, and the tool's own pages while it runs */
+		if (!in_bracket(x->free, free, y->free, zone_drift(x, y) + fp)) {
+			miss++;
+			if (report)
+				TH_LOG("%s free: %lld, tool %lld, then %lld pages (drift %lld, tool %lld)",
+				       nm, x->free, free, y->free, zone_drift(x, y), fp);
+		}
+		*checked += 10 + x->nprot;
+	}
+	return miss;
+}
+
+TEST_F(tool, zones_match_zoneinfo)
+{
+	static const char *const json_args[] = { "--json", "zones", NULL };
+	static const char *const text_args[] = { "zones", NULL };
+	struct zi a[MAXZ], b[MAXZ];
+	int na, nb, t, miss = 1, checked = 0, lines = 0;
+	json_object *doc;
+	char *l;
+
+	for (t = 0; t < PHYS_TRIES && miss; t++) {
+		na = read_zoneinfo(a);
+		doc = tool_json(_metadata, &self->r, json_args);
+		nb = read_zoneinfo(b);
+		ASSERT_NE(NULL, doc);
+		ASSERT_LT(0, na);
+		ASSERT_NE(NULL, jarr(doc, "zones"));
+		miss = zones_miss(_metadata, t == PHYS_TRIES - 1, a, na, jarr(doc, "zones"), b, nb,
+				  footprint(&self->r), &checked);
+		json_object_put(doc);
+	}
+	tries_verdict(_metadata, miss, checked, t);
+
+	/* text: a line per zone, MANAGED in kB */
+	ASSERT_EQ(0, tool_text(&self->r, text_args));
+	na = read_zoneinfo(a);
+	for (l = strchr(self->r.out, '\n'); l && l[1] && l[1] != '#'; l = strchr(l + 1, '\n')) {
+		unsigned long long managed;
+		const struct zi *x;
+		char zone[16];
+		int node;
+
+		ASSERT_EQ(3, sscanf(l + 1, "%d %15s %*u %*u %*u %llu", &node, zone, &managed));
+		x = find_zi(a, na, node, zone);
+		ASSERT_NE(NULL, x);
+		EXPECT_EQ(x->managed * 4, (long long)managed);
+		lines++;
+	}
+	EXPECT_EQ(na, lines);
+}
+
+/* buddyinfo and pagetypeinfo, the tool, again: the figures that fail. */
+static int buddy_miss(struct __test_metadata *_metadata, int report, json_object *zones,
+		      long long (*a)[MMSCOPE_MAX_ORDERS], struct pti *pa,
+		      long long (*b)[MMSCOPE_MAX_ORDERS], struct pti *pb, const int *nord,
+		      long long fp, int *checked)
+{
+	size_t i, n = json_object_array_length(zones);
+	int miss = 0, o, mt;
+
+	*checked = 0;
+	for (i = 0; i < n && i < MAXZ; i++) {
+		json_object *z = json_object_array_get_idx(zones, i), *nf = jarr(z, "nr_free");
+		json_object *blocks = NULL;
+		int pbo = jint(z, "pageblock_order");
+
+		if (!nf || nord[i] != (int)json_object_array_length(nf)) {
+			miss++;
+			if (report)
+				TH_LOG("%s: buddyinfo has %d orders, tool %zu", jstr(z, "zone"),
+				       nord[i], nf ? json_object_array_length(nf) : 0);
+			continue;
+		}
+		for (o = 0; o < nord[i]; o++) {
+			long long v = json_object_get_int64(json_object_array_get_idx(nf, o));
+			/*
+			 * A pageblock or larger moves only when everything
+			 * smaller ran out: no tolerance.  Below, each page
+			 * the tool's process took or gave back can have moved
+			 * each order's count by one.
+			 */
+			long long tol = o >= pbo ? 0 : fp;
+
+			if (!in_bracket(a[i][o], v, b[i][o], tol)) {
+				miss++;
+				if (report)
+					TH_LOG("%s order %d: buddyinfo %lld, tool %lld, then %lld (tolerance %lld)",
+					       jstr(z, "zone"), o, a[i][o], v, b[i][o], tol);
+			}
+			++*checked;
+		}
+		json_object_object_get_ex(z, "pageblocks", &blocks);
+		for (mt = 0; blocks && mt < MMSCOPE_MT_NR; mt++) {
+			if (!pa[i].has_mt[mt] && !pa[i].blocks[mt])
+				continue;
+			if (!in_bracket(pa[i].blocks[mt], jint(blocks, mt_names[mt]),
+					pb[i].blocks[mt], 0)) {
+				miss++;
+				if (report)
+					TH_LOG("%s %s pageblocks: pagetypeinfo %lld, tool %lld, then %lld",
+					       jstr(z, "zone"), mt_names[mt], pa[i].blocks[mt],
+					       jint(blocks, mt_names[mt]), pb[i].blocks[mt]);
+			}
+			++*checked;
+		}
+	}
+	return miss;
+}
+
+static void buddy_oracle(json_object *zones, long long (*v)[MMSCOPE_MAX_ORDERS], struct pti *p,
+			 int *nord)
+{
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(zones) && i < MAXZ; i++) {
+		json_object *z = json_object_array_get_idx(zones, i);
+
+		nord[i] = read_buddyinfo(jint(z, "node"), jstr(z, "zone"), v[i], MMSCOPE_MAX_ORDERS);
+		read_pagetypeinfo(jint(z, "node"), jstr(z, "zone"), &p[i]);
+	}
+}
+
+TEST_F(tool, buddy_matches_buddyinfo)
+{
+	static const char *const json_args[] = { "--json", "buddy", NULL };
+	static const char *const text_args[] = { "buddy", "--types", "--frag", NULL };
+	static long long a[MAXZ][MMSCOPE_MAX_ORDERS], b[MAXZ][MMSCOPE_MAX_ORDERS];
+	static struct pti pa[MAXZ], pb[MAXZ];
+	int nord[MAXZ] = { 0 }, nord2[MAXZ] = { 0 }, t, miss = 1, checked = 0, zlines = 0;
+	json_object *doc, *first;
+	char *l;
+
+	/* which zones: the tool's first answer (the populated ones) */
+	first = tool_json(_metadata, &self->r, json_args);
+	ASSERT_NE(NULL, first);
+	ASSERT_NE(NULL, jarr(first, "zones"));
+	ASSERT_LT(0, json_object_array_length(jarr(first, "zones")));
+	for (t = 0; t < PHYS_TRIES && miss; t++) {
+		buddy_oracle(jarr(first, "zones"), a, pa, nord);
+		doc = tool_json(_metadata, &self->r, json_args);
+		buddy_oracle(jarr(first, "zones"), b, pb, nord2);
+		ASSERT_NE(NULL, doc);
+		ASSERT_EQ(0, memcmp(nord, nord2, sizeof(nord)));
+		miss = buddy_miss(_metadata, t == PHYS_TRIES - 1, jarr(doc, "zones"), a, pa, b, pb,
+				  nord, footprint(&self->r), &checked);
+		json_object_put(doc);
+	}
+	tries_verdict(_metadata, miss, checked, t);
+
+	/* text: a line per zone, then the per-type and index sections */
+	ASSERT_EQ(0, tool_text(&self->r, text_args));
+	for (l = strchr(self->r.out, '\n'); l && l[1] && l[1] != '#'; l = strchr(l + 1, '\n'))
+		zlines++;
+	EXPECT_EQ((int)json_object_array_length(jarr(first, "zones")), zlines);
+	EXPECT_NE(NULL, strstr(self->r.out, " Movable "));
+	EXPECT_NE(NULL, strstr(self->r.out, " fragmentation "));
+	json_object_put(first);
+}
+
+/* tmpfs inodes: objects of shmem_inode_cache, which the tool never makes */
+#define SLAB_FILES	2048
+#define SLAB_CACHE	"shmem_inode_cache"
+
+static json_object *slab_find(json_object *doc, const char *name)
+{
+	json_object *a = jarr(doc, "caches");
+	size_t i;
+
+	for (i = 0; a && i < json_object_array_length(a); i++)
+		if (!strcmp(jstr(json_object_array_get_idx(a, i), "name"), name))
+			return json_object_array_get_idx(a, i);
+	return NULL;
+}
+
+TEST_F_TIMEOUT(tool, slab_matches_slabinfo, 180)
+{
+	static const char *const json_args[] = { "--json", "slab", "--sort", "name", NULL };
+	static const char *const top[] = { "slab", "--sort", "objs", "-n", "5", NULL };
+	static struct si a[MAXSI], b[MAXSI];
+	long long before = -1, after = -1, prev = -1;
+	int na, nb, i, t, ok = 0, geometry = 0, lines = 0;
+	char dir[300], path[340];
+	json_object *doc = NULL, *c;
+	struct statfs sf;
+	char *l;
+
+	doc = tool_json(_metadata, &self->r, json_args);
+	ASSERT_NE(NULL, doc);
+	c = slab_find(doc, SLAB_CACHE);
+	ASSERT_NE(NULL, c) {
+		TH_LOG("no %s in the tool's list", SLAB_CACHE);
+	}
+	before = jint(c, "active_objs");
+	json_object_put(doc);
+
+	snprintf(dir, sizeof(dir), "%s/mmscope-tool-slab", mmscope_tmpdir());
+	ASSERT_EQ(0, mkdir(dir, 0700));
+	ASSERT_EQ(0, statfs(dir, &sf));
+	ASSERT_EQ(0x01021994, sf.f_type) {	/* TMPFS_MAGIC */
+		TH_LOG("%s is not on tmpfs", dir);
+	}
+	for (i = 0; i < SLAB_FILES; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/f%d", dir, i);
+		fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+		ASSERT_LE(0, fd);
+		close(fd);
+	}
+	/* slabinfo, the tool, slabinfo: the cache's figures bracketed exactly */
+	for (t = 0; t < PHYS_TRIES && !ok; t++) {
+		const struct si *x, *y;
+
+		na = read_slabinfo(a, MAXSI);
+		doc = tool_json(_metadata, &self->r, json_args);
+		nb = read_slabinfo(b, MAXSI);
+		ASSERT_NE(NULL, doc);
+		ASSERT_LT(0, na);
+		c = slab_find(doc, SLAB_CACHE);
+		x = find_si(a, na, SLAB_CACHE);
+		y = find_si(b, nb, SLAB_CACHE);
+		ASSERT_TRUE(c && x && y);
+		after = jint(c, "active_objs");
+		ok = in_bracket(x->active, after, y->active, 0) &&
+		     in_bracket(x->num, jint(c, "num_objs"), y->num, 0) &&
+		     in_bracket(x->nslabs, jint(c, "num_slabs"), y->nslabs, 0);
+		if (!ok && t == PHYS_TRIES - 1)
+			TH_LOG("%s active/num/slabs: slabinfo %lld/%lld/%lld, tool %lld/%lld/%lld, then %lld/%lld/%lld",
+			       SLAB_CACHE, x->active, x->num, x->nslabs, after,
+			       jint(c, "num_objs"), jint(c, "num_slabs"), y->active, y->num,
+			       y->nslabs);
+		if (!ok)
+			json_object_put(doc);
+	}
+	EXPECT_TRUE(ok);
+	/* the files made arrived */
+	EXPECT_LE(before + SLAB_FILES * 9 / 10, after) {
+		TH_LOG("%s active objects %lld before %d files, %lld after", SLAB_CACHE, before,
+		       SLAB_FILES, after);
+	}
+	/* every cache: the same names, and each one's geometry exactly */
+	for (i = 0; ok && i < na; i++) {
+		c = slab_find(doc, a[i].name);
+		if (!c && !find_si(b, nb, a[i].name))
+			continue;	/* destroyed meanwhile */
+		EXPECT_NE(NULL, c) {
+			TH_LOG("slabinfo's %s not in the tool's list", a[i].name);
+		}
+		if (!c)
+			continue;
+		EXPECT_TRUE(jint(c, "objsize") == a[i].size && jint(c, "objs_per_slab") == a[i].perslab &&
+			    jint(c, "pages_per_slab") == a[i].pages) {
+			TH_LOG("%s size/objperslab/pagesperslab: slabinfo %lld/%lld/%lld, tool %lld/%lld/%lld",
+			       a[i].name, a[i].size, a[i].perslab, a[i].pages, jint(c, "objsize"),
+			       jint(c, "objs_per_slab"), jint(c, "pages_per_slab"));
+		}
+		geometry++;
+	}
+	EXPECT_LE(na * 9 / 10, geometry);
+	if (ok)
+		EXPECT_LE(na - 2, (int)json_object_array_length(jarr(doc, "caches")));
+	json_object_put(doc);
+	for (i = 0; i < SLAB_FILES; i++) {
+		snprintf(path, sizeof(path), "%s/f%d", dir, i);
+		unlink(path);
+	}
+	rmdir(dir);
+
+	/* text: five lines, largest OBJS first */
+	ASSERT_EQ(0, tool_text(&self->r, top));
+	for (l = strchr(self->r.out, '\n'); l && l[1] && l[1] != '#'; l = strchr(l + 1, '\n')) {
+		long long objs;
+
+		ASSERT_EQ(1, sscanf(l + 1, "%lld", &objs));
+		EXPECT_TRUE(prev < 0 || objs <= prev);
+		prev = objs;
+		lines++;
+	}
+	EXPECT_EQ(5, lines);
+}
+
 /* ---- help and the man page ----------------------------------------------- */
 
 /* Words after "\n  " in --help's "commands:" part, each followed by ' '. */
@@ -579,7 +960,7 @@ TEST_F(tool, help_and_man_list_the_same_commands)
 	}
 	man_commands(man, from_man, sizeof(from_man));
 	EXPECT_STREQ(from_help, from_man);
-	EXPECT_STREQ("info ps vmas ", from_help);
+	EXPECT_STREQ("info ps vmas zones buddy slab ", from_help);
 	free(man);
 }
 

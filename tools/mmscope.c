@@ -233,6 +233,8 @@ static int cmd_info(int argc, char **argv)
 
 /* ---- ps ------------------------------------------------------------------ */
 
+static void __attribute__((noreturn)) usage_of(const char *cmd);
+
 struct proc {
 	int pid;
 	char comm[32];
@@ -336,6 +338,46 @@ static int parse_pid(const char *s, const char *what)
 	return v;
 }
 
+/* The N of -n N; exits with a message when it is not one. */
+static long parse_lines(const char *cmd, const char *arg)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || *end || end == arg || v < 0)
+		die(EX_USAGE, "%s: -n '%s': a number of lines (0 or more)", cmd, arg);
+	return v;
+}
+
+/* The options of a sorted list (ps, slab): --sort KEY, -n N, --help. */
+static void list_opts(const char *cmd, int argc, char **argv, const char **key, long *lines)
+{
+	static const struct option opts[] = {
+		{ "sort", required_argument, NULL, 's' },
+		{ "lines", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+s:n:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			*key = optarg;
+			break;
+		case 'n':
+			*lines = parse_lines(cmd, optarg);
+			break;
+		case 'h':
+			usage_of(cmd);
+		default:
+			die(EX_USAGE, "%s: see 'mmscope %s --help'", cmd, cmd);
+		}
+	}
+}
+
 /* Every process with user memory, or those of @pids (then ESRCH is an error). */
 static struct proc *ps_collect(const struct dev *d, char **pids, int npids, size_t *nr)
 {
@@ -412,41 +454,16 @@ static void ps_json_add(json_object *o, const struct mmscope_mm_summary *s)
 	json_put(o, "page_tables", pt_bytes(s));
 }
 
-static void __attribute__((noreturn)) usage_of(const char *cmd);
 
 static int cmd_ps(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "sort", required_argument, NULL, 's' },
-		{ "lines", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
 	const char *key = "rss";
 	long lines = -1;
 	struct proc *v;
 	struct dev d;
 	size_t n, i;
-	char *end;
-	int c;
 
-	while ((c = getopt_long(argc, argv, "+s:n:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			key = optarg;
-			break;
-		case 'n':
-			errno = 0;
-			lines = strtol(optarg, &end, 10);
-			if (errno || *end || lines < 0)
-				die(EX_USAGE, "ps: -n '%s': a number of lines (0 or more)", optarg);
-			break;
-		case 'h':
-			usage_of("ps");
-		default:
-			die(EX_USAGE, "ps: see 'mmscope ps --help'");
-		}
-	}
+	list_opts("ps", argc, argv, &key, &lines);
 	for (i = 0; i < ARRAY_SIZE(ps_keys); i++)
 		if (!strcmp(ps_keys[i].name, key))
 			ps_sort = &ps_keys[i];
@@ -629,6 +646,375 @@ static int cmd_vmas(int argc, char **argv)
 	return EX_OK;
 }
 
+/* ---- physical memory ----------------------------------------------------- */
+
+#define PAGE		4096ULL
+#define KIB(pages)	((unsigned long long)(pages) * (PAGE / 1024))
+
+static const char *const zs_names[] = { MMSCOPE_ZS_NAMES };
+static const char *const mt_names[MMSCOPE_MT_NR] = {
+	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate",
+};
+
+/*
+ * One snapshot of a physical-memory view: as many records as the pass
+ * produced (the buffer grows until one pass fits).  Returns the records
+ * (malloc'd) and their number in @nr.
+ */
+static void *phys_snap(const struct dev *d, unsigned long cmd, unsigned int nr_ioc,
+		       const char *what, size_t rec_size, size_t *nr)
+{
+	struct mmscope_phys_snap q;
+	size_t cap = 16;
+	void *buf = NULL;
+
+	dev_need(d, nr_ioc, what);
+	for (;;) {
+		free(buf);
+		buf = calloc(cap, rec_size);
+		if (!buf)
+			die(EX_FAIL, "out of memory");
+		memset(&q, 0, sizeof(q));
+		q.size = sizeof(q);
+		q.rec_size = rec_size;
+		q.buf = (uintptr_t)buf;
+		q.buf_len = cap * rec_size;
+		if (ioctl(d->fd, cmd, &q)) {
+			if (errno == ENODATA)
+				die(EX_FEATURE, "%s: the module was loaded without the slab layout: load it with scripts/mmscope-load (Documentation/physical-memory.md)",
+				    what);
+			die(EX_FAIL, "%s: %s", what, strerror(errno));
+		}
+		if (q.nr_recs == q.nr_total)
+			break;
+		cap = q.nr_total + 16;
+	}
+	*nr = q.nr_recs;
+	return buf;
+}
+
+/* Only --help: the physical views take no options of their own but these. */
+static void no_args(const char *cmd, int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == 'h')
+			usage_of(cmd);
+		die(EX_USAGE, "%s: see 'mmscope %s --help'", cmd, cmd);
+	}
+	if (optind < argc)
+		die(EX_USAGE, "%s: no arguments expected ('%s')", cmd, argv[optind]);
+}
+
+static int cmd_zones(int argc, char **argv)
+{
+	struct mmscope_zone_rec *r;
+	size_t n, i, j;
+	struct dev d;
+
+	no_args("zones", argc, argv);
+	dev_open(&d);
+	r = phys_snap(&d, MMSCOPE_IOC_PHYS_ZONES, _MMSCOPE_IOC_PHYS_ZONES, "PHYS_ZONES",
+		      sizeof(*r), &n);
+	if (opt_json) {
+		json_object *doc = json_doc("zones"), *a = json_object_new_array();
+
+		for (i = 0; i < n; i++) {
+			json_object *o = json_object_new_object(), *p = json_object_new_array();
+			json_object *st = json_object_new_object();
+
+			json_put(o, "node", r[i].node);
+			json_object_object_add(o, "zone", json_object_new_string(r[i].name));
+			json_put(o, "start_pfn", r[i].start_pfn);
+			json_put(o, "spanned", r[i].spanned * PAGE);
+			json_put(o, "present", r[i].present * PAGE);
+			json_put(o, "managed", r[i].managed * PAGE);
+			json_put(o, "free", r[i].stat[MMSCOPE_ZS_FREE_PAGES] * PAGE);
+			json_put(o, "cma", r[i].cma * PAGE);
+			json_put(o, "min", r[i].min * PAGE);
+			json_put(o, "low", r[i].low * PAGE);
+			json_put(o, "high", r[i].high * PAGE);
+			json_put(o, "boost", r[i].boost * PAGE);
+			json_put(o, "reserved_highatomic", r[i].reserved_highatomic * PAGE);
+			for (j = 0; j < r[i].nr_zones && j < MMSCOPE_MAX_ZONES; j++)
+				json_object_array_add(p, json_object_new_uint64(r[i].protection[j] *
+										PAGE));
+			json_object_object_add(o, "protection", p);
+			json_put(o, "populated", r[i].populated);
+			json_put(o, "pcp_count", r[i].pcp_count * PAGE);
+			json_put(o, "pcp_high", r[i].pcp_high * PAGE);
+			json_put(o, "pcp_batch_pages", r[i].pcp_batch);
+			json_put(o, "stat_threshold_pages", r[i].stat_threshold);
+			for (j = 0; j < MMSCOPE_ZS_NR; j++)
+				json_put(st, zs_names[j], r[i].stat[j] * PAGE);
+			json_object_object_add(o, "stat", st);
+			json_object_array_add(a, o);
+		}
+		json_put(doc, "page_size", PAGE);
+		json_object_object_add(doc, "zones", a);
+		json_print(doc);
+	} else {
+		printf("%4s %-8s %10s %10s %10s %10s %10s %8s %8s %8s %8s %8s\n", "NODE", "ZONE",
+		       "START_PFN", "SPANNED", "PRESENT", "MANAGED", "FREE", "MIN", "LOW", "HIGH",
+		       "BOOST", "PCP");
+		for (i = 0; i < n; i++)
+			printf("%4u %-8s %10llu %10llu %10llu %10llu %10llu %8llu %8llu %8llu %8llu %8llu\n",
+			       r[i].node, r[i].name, (unsigned long long)r[i].start_pfn,
+			       KIB(r[i].spanned), KIB(r[i].present), KIB(r[i].managed),
+			       KIB(r[i].stat[MMSCOPE_ZS_FREE_PAGES]), KIB(r[i].min),
+			       KIB(r[i].low), KIB(r[i].high), KIB(r[i].boost),
+			       KIB(r[i].pcp_count));
+		printf("# kB; START_PFN a page frame number\n");
+	}
+	free(r);
+	return EX_OK;
+}
+
+static int cmd_buddy(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "types", no_argument, NULL, 't' },
+		{ "frag", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct mmscope_buddy_rec *r;
+	int types = 0, frag = 0, c;
+	unsigned int o, mt, orders = 0;
+	size_t n, i;
+	struct dev d;
+
+	while ((c = getopt_long(argc, argv, "+tfh", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			types = 1;
+			break;
+		case 'f':
+			frag = 1;
+			break;
+		case 'h':
+			usage_of("buddy");
+		default:
+			die(EX_USAGE, "buddy: see 'mmscope buddy --help'");
+		}
+	}
+	if (optind < argc)
+		die(EX_USAGE, "buddy: no arguments expected ('%s')", argv[optind]);
+	dev_open(&d);
+	r = phys_snap(&d, MMSCOPE_IOC_PHYS_BUDDY, _MMSCOPE_IOC_PHYS_BUDDY, "PHYS_BUDDY",
+		      sizeof(*r), &n);
+	for (i = 0; i < n; i++)
+		if (r[i].nr_orders > orders)
+			orders = r[i].nr_orders < MMSCOPE_MAX_ORDERS ? r[i].nr_orders :
+								     MMSCOPE_MAX_ORDERS;
+	if (opt_json) {
+		json_object *doc = json_doc("buddy"), *a = json_object_new_array();
+
+		for (i = 0; i < n; i++) {
+			json_object *o_ = json_object_new_object(), *nf = json_object_new_array();
+			json_object *un = json_object_new_array(), *fr = json_object_new_array();
+			json_object *lists = json_object_new_object(), *pb = json_object_new_object();
+			json_object *cap = json_object_new_array();
+
+			json_put(o_, "node", r[i].node);
+			json_object_object_add(o_, "zone", json_object_new_string(r[i].name));
+			json_put(o_, "nr_orders", r[i].nr_orders);
+			json_put(o_, "pageblock_order", r[i].pb_order);
+			json_put(o_, "free", r[i].free_pages * PAGE);
+			for (o = 0; o < r[i].nr_orders && o < MMSCOPE_MAX_ORDERS; o++) {
+				json_object_array_add(nf, json_object_new_uint64(r[i].nr_free[o]));
+				json_object_array_add(un, json_object_new_int(r[i].unusable[o]));
+				json_object_array_add(fr, json_object_new_int(r[i].fragmentation[o]));
+			}
+			for (mt = 0; mt < MMSCOPE_MT_NR; mt++) {
+				json_object *l = json_object_new_array();
+
+				for (o = 0; o < r[i].nr_orders && o < MMSCOPE_MAX_ORDERS; o++)
+					json_object_array_add(l, json_object_new_uint64(
+								  r[i].walked[o][mt]));
+				json_object_object_add(lists, mt_names[mt], l);
+				json_put(pb, mt_names[mt], r[i].pageblocks[mt]);
+			}
+			for (o = 0; o < r[i].nr_orders && o < MMSCOPE_MAX_ORDERS; o++)
+				for (mt = 0; mt < MMSCOPE_MT_NR; mt++)
+					if (r[i].capped[o] & (1U << mt)) {
+						json_object *e = json_object_new_object();
+
+						json_put(e, "order", o);
+						json_object_object_add(e, "type",
+							json_object_new_string(mt_names[mt]));
+						json_object_array_add(cap, e);
+					}
+			json_object_object_add(o_, "nr_free", nf);
+			json_object_object_add(o_, "free_lists", lists);
+			json_object_object_add(o_, "capped", cap);
+			json_object_object_add(o_, "pageblocks", pb);
+			json_object_object_add(o_, "unusable_index_x1000", un);
+			json_object_object_add(o_, "fragmentation_index_x1000", fr);
+			json_object_array_add(a, o_);
+		}
+		json_object_object_add(doc, "zones", a);
+		json_print(doc);
+		free(r);
+		return EX_OK;
+	}
+	/* free blocks per order, as /proc/buddyinfo */
+	printf("%4s %-8s %10s", "NODE", "ZONE", "FREE");
+	for (o = 0; o < orders; o++)
+		printf(" %6s%u", "O", o);
+	printf("\n");
+	for (i = 0; i < n; i++) {
+		printf("%4u %-8s %10llu", r[i].node, r[i].name, KIB(r[i].free_pages));
+		for (o = 0; o < orders; o++)
+			printf(" %7llu", (unsigned long long)r[i].nr_free[o]);
+		printf("\n");
+	}
+	printf("# FREE in kB, then free blocks of each order (order N: 4 KiB << N)\n");
+	if (types) {
+		printf("\n%4s %-8s %-11s %8s", "NODE", "ZONE", "TYPE", "BLOCKS");
+		for (o = 0; o < orders; o++)
+			printf(" %6s%u", "O", o);
+		printf("\n");
+		for (i = 0; i < n; i++)
+			for (mt = 0; mt < MMSCOPE_MT_NR; mt++) {
+				printf("%4u %-8s %-11s %8llu", r[i].node, r[i].name, mt_names[mt],
+				       (unsigned long long)r[i].pageblocks[mt]);
+				for (o = 0; o < orders; o++)
+					printf(" %6llu%s",
+					       (unsigned long long)r[i].walked[o][mt],
+					       r[i].capped[o] & (1U << mt) ? "+" : " ");
+				printf("\n");
+			}
+		printf("# pageblocks and free blocks per migratetype and order; + a list walk stopped at %d entries\n",
+		       MMSCOPE_BUDDY_CAP);
+	}
+	if (frag) {
+		printf("\n%4s %-8s %-13s", "NODE", "ZONE", "INDEX");
+		for (o = 0; o < orders; o++)
+			printf(" %6s%u", "O", o);
+		printf("\n");
+		for (i = 0; i < n; i++) {
+			printf("%4u %-8s %-13s", r[i].node, r[i].name, "unusable");
+			for (o = 0; o < orders; o++)
+				printf(" %7.3f", r[i].unusable[o] / 1000.0);
+			printf("\n%4u %-8s %-13s", r[i].node, r[i].name, "fragmentation");
+			for (o = 0; o < orders; o++)
+				printf(" %7.3f", r[i].fragmentation[o] / 1000.0);
+			printf("\n");
+		}
+		printf("# as /sys/kernel/debug/extfrag: unusable_index and extfrag_index (-1: a free block of that order exists)\n");
+	}
+	free(r);
+	return EX_OK;
+}
+
+/* slabtop's keys: the figure each sorts by, largest first (name: A to Z). */
+static uint64_t slab_bytes(const struct mmscope_slab_rec *r)
+{
+	return r->num_slabs * r->pages_per_slab * PAGE;
+}
+
+static const struct slab_key {
+	const char *name;
+	uint64_t (*get)(const struct mmscope_slab_rec *r);
+} slab_keys[];
+
+#define SLAB_GETTER(field) \
+	static uint64_t slab_##field(const struct mmscope_slab_rec *r) { return r->field; }
+SLAB_GETTER(num_objs)
+SLAB_GETTER(active_objs)
+SLAB_GETTER(num_slabs)
+SLAB_GETTER(size)
+
+static const struct slab_key slab_keys[] = {
+	{ "size", slab_bytes }, { "objs", slab_num_objs }, { "active", slab_active_objs },
+	{ "slabs", slab_num_slabs }, { "objsize", slab_size }, { "name", NULL },
+};
+
+static const struct slab_key *slab_sort;
+
+static int slab_cmp(const void *a, const void *b)
+{
+	const struct mmscope_slab_rec *x = a, *y = b;
+	uint64_t u, v;
+
+	if (slab_sort->get) {
+		u = slab_sort->get(x);
+		v = slab_sort->get(y);
+		if (u != v)
+			return u < v ? 1 : -1;
+	}
+	return strcmp(x->name, y->name);
+}
+
+static int cmd_slab(int argc, char **argv)
+{
+	struct mmscope_slab_rec *r;
+	const char *key = "size";
+	long lines = -1;
+	size_t n, i;
+	struct dev d;
+
+	list_opts("slab", argc, argv, &key, &lines);
+	if (optind < argc)
+		die(EX_USAGE, "slab: no arguments expected ('%s')", argv[optind]);
+	for (i = 0; i < ARRAY_SIZE(slab_keys); i++)
+		if (!strcmp(slab_keys[i].name, key))
+			slab_sort = &slab_keys[i];
+	if (!slab_sort)
+		die(EX_USAGE, "slab: --sort %s: one of size, objs, active, slabs, objsize, name",
+		    key);
+	dev_open(&d);
+	r = phys_snap(&d, MMSCOPE_IOC_PHYS_SLAB, _MMSCOPE_IOC_PHYS_SLAB, "PHYS_SLAB",
+		      sizeof(*r), &n);
+	qsort(r, n, sizeof(*r), slab_cmp);
+	if (lines >= 0 && (size_t)lines < n)
+		n = lines;
+	if (opt_json) {
+		json_object *doc = json_doc("slab"), *a = json_object_new_array();
+
+		for (i = 0; i < n; i++) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "name", json_object_new_string(r[i].name));
+			json_put(o, "active_objs", r[i].active_objs);
+			json_put(o, "num_objs", r[i].num_objs);
+			json_put(o, "objsize", r[i].size);
+			json_put(o, "object_size", r[i].object_size);
+			json_put(o, "objs_per_slab", r[i].objs_per_slab);
+			json_put(o, "pages_per_slab", r[i].pages_per_slab);
+			json_put(o, "num_slabs", r[i].num_slabs);
+			json_put(o, "partial_slabs", r[i].partial_slabs);
+			json_put(o, "partial_free", r[i].partial_free);
+			json_put(o, "bytes", slab_bytes(&r[i]));
+			json_object_object_add(o, "refcount", json_object_new_int(r[i].refcount));
+			json_put(o, "cache_flags", r[i].cache_flags);
+			json_object_object_add(o, "estimated", json_object_new_boolean(
+						       r[i].flags & MMSCOPE_SLAB_ESTIMATED));
+			json_object_array_add(a, o);
+		}
+		json_object_object_add(doc, "caches", a);
+		json_print(doc);
+	} else {
+		printf("%9s %9s %4s %8s %7s %8s %10s %s\n", "OBJS", "ACTIVE", "USE", "OBJ_SIZE",
+		       "SLABS", "OBJ/SLAB", "CACHE_SIZE", "NAME");
+		for (i = 0; i < n; i++)
+			printf("%9llu %9llu %3llu%% %8u %7llu %8u %10llu %s%s\n",
+			       (unsigned long long)r[i].num_objs,
+			       (unsigned long long)r[i].active_objs,
+			       r[i].num_objs ? (unsigned long long)(r[i].active_objs * 100 /
+								    r[i].num_objs) : 0ULL,
+			       r[i].size, (unsigned long long)r[i].num_slabs, r[i].objs_per_slab,
+			       (unsigned long long)slab_bytes(&r[i]) >> 10, r[i].name,
+			       r[i].flags & MMSCOPE_SLAB_ESTIMATED ? " (estimated)" : "");
+		printf("# CACHE_SIZE in kB; OBJ_SIZE bytes a slot; as /proc/slabinfo\n");
+	}
+	free(r);
+	return EX_OK;
+}
+
 /* ---- the command line ---------------------------------------------------- */
 
 static const struct cmd {
@@ -646,6 +1032,16 @@ static const struct cmd {
 	{ "vmas", cmd_vmas, "PID",
 	  "the VMAs of PID as pmap -X would: range, perms, offset, kind, device, inode,\n"
 	  "\tRSS and swap (kB), VmFlags, path" },
+	{ "zones", cmd_zones, "",
+	  "every zone of every node: span, present, managed, free, watermarks, per-CPU\n"
+	  "\tlists (kB), as /proc/zoneinfo" },
+	{ "buddy", cmd_buddy, "[--types] [--frag]",
+	  "free blocks per order of every zone, as /proc/buddyinfo; --types per\n"
+	  "\tmigratetype with pageblocks (pagetypeinfo), --frag the unusable-free-space\n"
+	  "\tand fragmentation indices per order" },
+	{ "slab", cmd_slab, "[--sort KEY] [-n N]",
+	  "every slab cache as slabtop shows it; KEY: size (default), objs, active,\n"
+	  "\tslabs, objsize, name" },
 };
 
 #define NR_CMDS	(ARRAY_SIZE(cmds))
@@ -656,7 +1052,8 @@ static void usage(FILE *f)
 
 	fprintf(f, "usage: %s [--json [--pretty]] COMMAND [ARGS]\n\ncommands:\n", prog);
 	for (i = 0; i < NR_CMDS; i++)
-		fprintf(f, "  %s %s\n\t%s\n", cmds[i].name, cmds[i].args, cmds[i].help);
+		fprintf(f, "  %s%s%s\n\t%s\n", cmds[i].name, *cmds[i].args ? " " : "",
+			cmds[i].args, cmds[i].help);
 	fprintf(f, "\noptions:\n"
 		"  -j, --json     one JSON document on stdout (Documentation/tool.md)\n"
 		"  -p, --pretty   indent the JSON\n"
@@ -676,7 +1073,8 @@ static void usage_of(const char *name)
 
 	for (i = 0; i < NR_CMDS; i++)
 		if (!strcmp(cmds[i].name, name))
-			printf("usage: %s %s %s\n\t%s\n", prog, name, cmds[i].args, cmds[i].help);
+			printf("usage: %s %s%s%s\n\t%s\n", prog, name, *cmds[i].args ? " " : "",
+			       cmds[i].args, cmds[i].help);
 	exit(EX_OK);
 }
 
