@@ -4108,6 +4108,156 @@ TEST_F(inval, track_remove_with_children)
 					     MMSCOPE_TRACK_REMOVE | MMSCOPE_TRACK_CHILDREN));
 }
 
+TEST_F(inval, track_remove_with_on_close)
+{
+	SKIP_IF_NO_FAULTS();
+	EXPECT_EQ(-EINVAL, mmscope_track_ioc(self->fd, self->idle,
+					     MMSCOPE_TRACK_REMOVE | MMSCOPE_TRACK_ON_CLOSE));
+}
+
+/* Is @pid tracked?  FAULT_STATS answers for every entry in the table. */
+static int is_tracked_now(int fd, pid_t pid)
+{
+	struct mmscope_fault_stats s;
+
+	return mmscope_fault_stats(fd, pid, &s) == 0;
+}
+
+/*
+ * MMSCOPE_TRACK_ON_CLOSE: the entry goes when the file it was made on is
+ * released (its last descriptor closed), not before; an entry removed and
+ * made again without the flag no longer belongs to the file.
+ */
+TEST_F(inval, track_on_close_goes_with_the_file)
+{
+	int a, b, c;
+
+	SKIP_IF_NO_FAULTS();
+	a = mmscope_open();
+	ASSERT_LE(0, a);
+	b = dup(a);
+	ASSERT_LE(0, b);
+	ASSERT_EQ(0, mmscope_track_ioc(a, self->idle, MMSCOPE_TRACK_ON_CLOSE));
+	self->idle_tracked = 1;
+	EXPECT_TRUE(is_tracked_now(self->fd, self->idle));
+	close(a);
+	EXPECT_TRUE(is_tracked_now(self->fd, self->idle));	/* b holds the file */
+	close(b);
+	EXPECT_FALSE(is_tracked_now(self->fd, self->idle));
+	EXPECT_EQ(-ENOENT, mmscope_track_ioc(self->fd, self->idle, MMSCOPE_TRACK_REMOVE));
+
+	c = mmscope_open();
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, mmscope_track_ioc(c, self->idle, MMSCOPE_TRACK_ON_CLOSE));
+	ASSERT_EQ(0, mmscope_track_ioc(self->fd, self->idle, MMSCOPE_TRACK_REMOVE));
+	ASSERT_EQ(0, mmscope_track_ioc(self->fd, self->idle, 0));
+	close(c);
+	EXPECT_TRUE(is_tracked_now(self->fd, self->idle));
+}
+
+/* A tool killed with SIGKILL leaves nothing tracked: the exit releases its file. */
+TEST_F(inval, track_on_close_after_sigkill)
+{
+	int rep[2];
+	pid_t tool;
+	char c;
+
+	SKIP_IF_NO_FAULTS();
+	ASSERT_EQ(0, pipe2(rep, O_CLOEXEC));
+	tool = fork();
+	ASSERT_LE(0, tool);
+	if (tool == 0) {
+		int fd = mmscope_open();
+
+		c = fd >= 0 && !mmscope_track_ioc(fd, self->idle, MMSCOPE_TRACK_ON_CLOSE) ? 'y' : 'n';
+		if (write(rep[1], &c, 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(rep[1]);
+	ASSERT_EQ(1, read(rep[0], &c, 1));
+	close(rep[0]);
+	ASSERT_EQ('y', c);
+	self->idle_tracked = 1;
+	EXPECT_TRUE(is_tracked_now(self->fd, self->idle));
+	kill(tool, SIGKILL);
+	ASSERT_EQ(tool, waitpid(tool, NULL, 0));
+	/* exit closes the files before the parent can reap it */
+	EXPECT_FALSE(is_tracked_now(self->fd, self->idle));
+}
+
+/*
+ * ON_CLOSE with CHILDREN: the children adopted from the process go with the
+ * file too, and none is adopted after it (a child forked just before the
+ * close is dropped, not listed).
+ */
+TEST_F_TIMEOUT(inval, track_on_close_takes_children, 120)
+{
+	enum { KIDS = 4 };
+	int go[2], rep[2], fd, i, listed = 0;
+	pid_t parent, kids[KIDS];
+
+	SKIP_IF_NO_FAULTS();
+	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(rep, O_CLOEXEC));
+	parent = fork();
+	ASSERT_LE(0, parent);
+	if (parent == 0) {
+		char c;
+
+		close(go[1]);
+		close(rep[0]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		for (i = 0; i < KIDS; i++) {
+			pid_t k = fork();
+
+			if (k == 0) {
+				while (read(go[0], &c, 1) < 0 && errno == EINTR)
+					;
+				_exit(0);
+			}
+			if (k < 0 || write(rep[1], &k, sizeof(k)) != sizeof(k))
+				_exit(1);
+		}
+		while (read(go[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(go[0]);
+	close(rep[1]);
+	fd = mmscope_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, mmscope_track_ioc(fd, parent, MMSCOPE_TRACK_ON_CLOSE | MMSCOPE_TRACK_CHILDREN));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	for (i = 0; i < KIDS; i++)
+		ASSERT_EQ(sizeof(kids[i]), read(rep[0], &kids[i], sizeof(kids[i])));
+	/* the children are listed by a work item: let it run */
+	for (i = 0; i < 50 * mmscope_timeout_scale(); i++) {
+		int k;
+
+		for (k = 0, listed = 0; k < KIDS; k++)
+			listed += is_tracked_now(self->fd, kids[k]);
+		if (listed == KIDS)
+			break;
+		usleep(100000);
+	}
+	EXPECT_EQ(KIDS, listed);
+	EXPECT_TRUE(is_tracked_now(self->fd, parent));
+	close(fd);
+	EXPECT_FALSE(is_tracked_now(self->fd, parent));
+	for (i = 0, listed = 0; i < KIDS; i++)
+		listed += is_tracked_now(self->fd, kids[i]);
+	EXPECT_EQ(0, listed) {
+		TH_LOG("%d children still tracked after the file was closed", listed);
+	}
+	close(go[1]);		/* every process of the family exits */
+	close(rep[0]);
+	kill(parent, SIGKILL);
+	waitpid(parent, NULL, 0);
+}
+
 TEST_F(inval, track_vanished_pid)
 {
 	pid_t pid;

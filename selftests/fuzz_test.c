@@ -324,6 +324,9 @@ struct sfd {
 	 * record, and faults.md counts such records as dropped
 	 */
 	__u64 lost;
+	/* processes tracked with MMSCOPE_TRACK_ON_CLOSE through this file */
+	int nowned;
+	struct { int pc; pid_t pid; } owned[MMSCOPE_TRACK_MAX];
 };
 
 /* Shared with the spawner process. */
@@ -784,8 +787,17 @@ static void model_tracked(struct fz *fz, int pc, pid_t pid, __u32 flags)
 
 static void model_untracked(struct fz *fz, int pc, pid_t pid)
 {
-	int i;
+	int i, k;
 
+	/*
+	 * No longer anyone's: closing that file will not untrack it again.
+	 * A known process is one class whatever pid named it (0 or its own).
+	 */
+	for (k = 0; k < NFD; k++)
+		for (i = 0; i < fz->fds[k].nowned; i++)
+			if (pc < PC_KNOWN ? fz->fds[k].owned[i].pc == pc :
+					    fz->fds[k].owned[i].pid == pid)
+				fz->fds[k].owned[i--] = fz->fds[k].owned[--fz->fds[k].nowned];
 	if (pc < PC_KNOWN) {
 		fz->tracked[pc] = 0;
 		return;
@@ -833,6 +845,15 @@ static void untrack_all(struct fz *fz, int keep)
 		usleep(2000);
 	}
 	memset(fz->tracked, 0, sizeof(fz->tracked));
+	for (round = 0; round < NFD; round++) {	/* owned: only the kept one */
+		struct sfd *sf = &fz->fds[round];
+		int i, n = 0;
+
+		for (i = 0; i < sf->nowned; i++)
+			if (kept && sf->owned[i].pc >= PC_KNOWN && sf->owned[i].pid == keep_pid)
+				sf->owned[n++] = sf->owned[i];
+		sf->nowned = n;
+	}
 	fz->nothers = 0;
 	fz->uncertain = 0;
 	fz->last_cleanup = fz->calls;
@@ -2146,9 +2167,10 @@ static void op_track(struct fz *fz, struct call *c)
 		;
 	} else if ((t.flags & ~MMSCOPE_TRACK_FLAGS_ALL) || t.__reserved0 ||
 		   nonzero((void *)t.__reserved, sizeof(t.__reserved)) ||
-		   ((t.flags & MMSCOPE_TRACK_REMOVE) && (t.flags & MMSCOPE_TRACK_CHILDREN))) {
+		   ((t.flags & MMSCOPE_TRACK_REMOVE) &&
+		    (t.flags & (MMSCOPE_TRACK_CHILDREN | MMSCOPE_TRACK_ON_CLOSE)))) {
 		m = B(EINVAL);
-		c->why = "unknown flags, reserved, or REMOVE with CHILDREN: EINVAL";
+		c->why = "unknown flags, reserved, or REMOVE with CHILDREN or ON_CLOSE: EINVAL";
 	} else if (c->pc == PC_NEG) {
 		m = B(ESRCH);
 		c->why = "abi.md Targets: a negative pid: ESRCH";
@@ -2214,6 +2236,12 @@ static void op_track(struct fz *fz, struct call *c)
 		if (c->pc == PC_KTHREAD || c->pc == PC_ZOMBIE)
 			fz->note_kthread_zombie_tracked++;
 		model_tracked(fz, c->pc, t.pid, t.flags);
+		/* through fz->fd it lasts the test; a stream file may be reopened */
+		if ((t.flags & MMSCOPE_TRACK_ON_CLOSE) && c->fd == c->sf->fd &&
+		    c->sf->nowned < MMSCOPE_TRACK_MAX) {
+			c->sf->owned[c->sf->nowned].pc = c->pc;
+			c->sf->owned[c->sf->nowned++].pid = t.pid;
+		}
 	}
 }
 
@@ -2294,6 +2322,9 @@ static void reopen_fd(struct fz *fz, struct sfd *sf)
 	if (fd < 0)
 		return;		/* keep the old one */
 	close(sf->fd);
+	/* its MMSCOPE_TRACK_ON_CLOSE entries went with it (and their children) */
+	while (sf->nowned > 0)
+		model_untracked(fz, sf->owned[sf->nowned - 1].pc, sf->owned[sf->nowned - 1].pid);
 	fz->n_reopen++;
 	fz->ns_reopen += mmscope_now_ns() - t0;
 	sf->fd = fd;

@@ -118,6 +118,8 @@ struct mmscope_file {
 	struct mutex lock;		/* serialises FAULT_STREAM setup */
 	struct mmscope_reader reader;	/* ring set up by FAULT_STREAM */
 	unsigned int ring_records;	/* 0 until then */
+	bool owns;			/* a TRACK_ON_CLOSE was made on it */
+	struct mmscope_track_owner owner;	/* of those entries */
 };
 
 static long mmscope_ioc_get_api(void __user *uarg)
@@ -409,8 +411,9 @@ static long mmscope_ioc_vmas(void __user *uarg)
 	return mmscope_copy_arg_out(uarg, usize, &arg, sizeof(arg));
 }
 
-static long mmscope_ioc_track(void __user *uarg)
+static long mmscope_ioc_track(struct mmscope_file *mf, void __user *uarg)
 {
+	struct mmscope_track_owner *owner = NULL;
 	struct mmscope_track arg;
 	u32 usize;
 	pid_t nr;
@@ -423,14 +426,19 @@ static long mmscope_ioc_track(void __user *uarg)
 		return err;
 	if ((arg.flags & ~MMSCOPE_TRACK_FLAGS_ALL) || arg.__reserved0 ||
 	    memchr_inv(arg.__reserved, 0, sizeof(arg.__reserved)) ||
-	    ((arg.flags & MMSCOPE_TRACK_REMOVE) && (arg.flags & MMSCOPE_TRACK_CHILDREN)))
+	    ((arg.flags & MMSCOPE_TRACK_REMOVE) &&
+	     (arg.flags & (MMSCOPE_TRACK_CHILDREN | MMSCOPE_TRACK_ON_CLOSE))))
 		return -EINVAL;
 	if (arg.pid < 0)
 		return -ESRCH;
 	nr = arg.pid ?: task_tgid_vnr(current);
 	if (arg.flags & MMSCOPE_TRACK_REMOVE)
 		return mmscope_untrack(nr);
-	return mmscope_track(nr, arg.flags);
+	if (arg.flags & MMSCOPE_TRACK_ON_CLOSE) {
+		WRITE_ONCE(mf->owns, true);	/* release() is after every ioctl */
+		owner = &mf->owner;
+	}
+	return mmscope_track(nr, arg.flags, owner);
 }
 
 static long mmscope_ioc_fault_stats(void __user *uarg)
@@ -669,7 +677,7 @@ static long mmscope_ioctl(struct file *file, unsigned int cmd,
 	case MMSCOPE_IOC_VMAS:
 		return mmscope_ioc_vmas(uarg);
 	case MMSCOPE_IOC_TRACK:
-		return mmscope_ioc_track(uarg);
+		return mmscope_ioc_track(file->private_data, uarg);
 	case MMSCOPE_IOC_FAULT_STATS:
 		return mmscope_ioc_fault_stats(uarg);
 	case MMSCOPE_IOC_FAULT_STREAM:
@@ -699,6 +707,8 @@ static int mmscope_release(struct inode *inode, struct file *file)
 {
 	struct mmscope_file *mf = file->private_data;
 
+	if (mf->owns)
+		mmscope_track_owner_close(&mf->owner);
 	mmscope_reader_stop(&mf->reader);
 	mutex_destroy(&mf->lock);
 	kfree(mf);

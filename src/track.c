@@ -22,7 +22,12 @@
  * first process is tracked; debugfs.c the directory.  This file owns the
  * fork probe: children (MMSCOPE_TRACK_CHILDREN) are hashed at once, so
  * their first faults count, and queued; adopt_work then lists them, or drops
- * them when the table is full or tracking stopped meanwhile.
+ * them when the table is full, tracking stopped or their owner closed
+ * meanwhile.
+ * An entry tracked with MMSCOPE_TRACK_ON_CLOSE, and every child adopted
+ * from it, points to its owner, part of the open device file that asked;
+ * the file's release closes the owner (mmscope_track_owner_close()), which
+ * untracks them all and returns only once no entry points to it.
  * Lock order: mmscope_tasks_lock, then what the clients take, then
  * mmap_lock.
  */
@@ -99,9 +104,12 @@ static void detach_clients(struct mmscope_task *t)
 	}
 }
 
-/* -ENOSPC when MAX_ENTRIES entries exist already, -ENOMEM. */
-static struct mmscope_task *alloc_entry(struct pid *pid, pid_t nr,
-					unsigned int flags, gfp_t gfp)
+/*
+ * -ENOSPC when MAX_ENTRIES entries exist already, -ENOMEM.  The new entry
+ * takes over the caller's reference on @pid; on an error the caller keeps it.
+ */
+static struct mmscope_task *alloc_entry(struct pid *pid, pid_t nr, unsigned int flags,
+					struct mmscope_track_owner *owner, gfp_t gfp)
 {
 	const struct mmscope_track_client *c;
 	struct mmscope_task *t;
@@ -124,6 +132,7 @@ static struct mmscope_task *alloc_entry(struct pid *pid, pid_t nr,
 	t->nr = nr;
 	t->pid = pid;
 	t->track_flags = flags;
+	t->owner = owner;
 	return t;
 nomem:
 	mmscope_mem_uncharge(MMSCOPE_MEM_TRACKED, ENTRY_BYTES);
@@ -299,10 +308,12 @@ static DECLARE_DELAYED_WORK(hooks_idle_work, hooks_idle);
 
 /**
  * mmscope_track - start tracking thread group @nr (caller's pid namespace)
+ * @owner: the open file's owner for MMSCOPE_TRACK_ON_CLOSE (not closed:
+ *	the file is in an ioctl), or NULL
  * Return: 0, -ESRCH no such process, -EEXIST already tracked, -ENOSPC
  * MMSCOPE_TRACK_MAX reached, -ENOMEM.
  */
-int mmscope_track(pid_t nr, unsigned int flags)
+int mmscope_track(pid_t nr, unsigned int flags, struct mmscope_track_owner *owner)
 {
 	struct mmscope_task *t;
 	struct mm_struct *mm;
@@ -318,7 +329,7 @@ int mmscope_track(pid_t nr, unsigned int flags)
 	}
 	mmput(mm);
 
-	t = alloc_entry(pid, nr, flags, GFP_KERNEL);
+	t = alloc_entry(pid, nr, flags & MMSCOPE_TRACK_CHILDREN, owner, GFP_KERNEL);
 	if (IS_ERR(t)) {
 		put_pid(pid);
 		return PTR_ERR(t);
@@ -387,26 +398,31 @@ static void track_fork(void *data, struct task_struct *parent,
 {
 	struct mmscope_task *pt, *t;
 	struct pid *pid;
-	bool want;
 
 	if (child->tgid == parent->tgid)
 		return;		/* a new thread, already covered */
+	/*
+	 * One read-side section from the lookup to the queueing: a closing
+	 * owner waits for it (mmscope_track_owner_close()), then for the
+	 * adoption work that drops what was queued.
+	 */
 	rcu_read_lock();
 	pt = lookup_rcu(task_tgid(parent));
-	want = pt && (pt->track_flags & MMSCOPE_TRACK_CHILDREN);
-	rcu_read_unlock();
-	if (!want)
-		return;
+	if (!pt || !(pt->track_flags & MMSCOPE_TRACK_CHILDREN) ||
+	    (pt->owner && READ_ONCE(pt->owner->closed)))
+		goto out;
 	pid = get_pid(task_tgid(child));
-	t = alloc_entry(pid, pid_nr(pid), MMSCOPE_TRACK_CHILDREN, GFP_ATOMIC);
+	t = alloc_entry(pid, pid_nr(pid), MMSCOPE_TRACK_CHILDREN, pt->owner, GFP_ATOMIC);
 	if (IS_ERR(t)) {
 		put_pid(pid);
 		atomic_long_inc(&children_dropped);
-		return;
+		goto out;
 	}
 	hash_insert(t);
 	llist_add(&t->adopt, &adopt_list);
 	schedule_work(&adopt_work);
+out:
+	rcu_read_unlock();
 }
 
 static void adopt_children(struct work_struct *work)
@@ -418,7 +434,7 @@ static void adopt_children(struct work_struct *work)
 	mutex_lock(&mmscope_tasks_lock);
 	llist_for_each_entry_safe(t, tmp, pending, adopt) {
 		if (!tracking_on || mmscope_nr_tasks >= MMSCOPE_TRACK_MAX ||
-		    find_task(t->nr)) {
+		    find_task(t->nr) || (t->owner && t->owner->closed)) {
 			hash_remove(t);
 			list_add(&t->node, &drop);
 			atomic_long_inc(&children_dropped);
@@ -458,6 +474,32 @@ void mmscope_untrack_all(void)
 	synchronize_rcu();
 	list_for_each_entry_safe(t, tmp, &gone, node)
 		release_task_entry(t);
+}
+
+/**
+ * mmscope_track_owner_close - the owner's file is being released
+ * Untracks every entry @o owns and makes no more children for it; returns
+ * once no entry points to @o: the fork probes that saw it open have queued
+ * their children (a grace period), and adopt_children() dropped those.
+ */
+void mmscope_track_owner_close(struct mmscope_track_owner *o)
+{
+	struct mmscope_task *t, *tmp;
+	LIST_HEAD(gone);
+
+	mutex_lock(&mmscope_tasks_lock);
+	WRITE_ONCE(o->closed, true);
+	list_for_each_entry_safe(t, tmp, &mmscope_tasks, node) {
+		if (t->owner != o)
+			continue;
+		unlink_task(t);
+		list_add(&t->node, &gone);
+	}
+	mutex_unlock(&mmscope_tasks_lock);
+	synchronize_rcu();	/* no probe still counts into them or forks from them */
+	list_for_each_entry_safe(t, tmp, &gone, node)
+		release_task_entry(t);
+	flush_work(&adopt_work);	/* children queued meanwhile: dropped */
 }
 
 /**

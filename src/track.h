@@ -17,6 +17,15 @@ struct task_struct;
 struct tracepoint;
 
 /*
+ * The open file behind MMSCOPE_TRACK_ON_CLOSE entries (part of it): set
+ * closed once, under the table lock, when the file is released; read
+ * without it by the fork probe.
+ */
+struct mmscope_track_owner {
+	bool closed;
+};
+
+/*
  * One tracked process.  Lifetime (track.c): a file operation that found the
  * entry through its debugfs inode may use it until it returns; a probe that
  * found it through mmscope_track_lookup_rcu() until rcu_read_unlock().
@@ -28,6 +37,7 @@ struct mmscope_task {
 	struct llist_node adopt;	/* a child waiting to be listed */
 	pid_t nr;			/* tgid, as the tracker wrote it */
 	struct pid *pid;		/* referenced */
+	struct mmscope_track_owner *owner;	/* ON_CLOSE's file, or NULL */
 	void *client[2];		/* each client's own data, by slot */
 };
 
@@ -54,7 +64,9 @@ struct mmscope_track_client {
 };
 void mmscope_track_register(const struct mmscope_track_client *c);
 
-int mmscope_track(pid_t nr, unsigned int flags);
+int mmscope_track(pid_t nr, unsigned int flags, struct mmscope_track_owner *owner);
+/* MMSCOPE_TRACK_ON_CLOSE: the owner's file is released (sleeps). */
+void mmscope_track_owner_close(struct mmscope_track_owner *o);
 int mmscope_untrack(pid_t nr);
 void mmscope_untrack_all(void);
 struct pid *mmscope_tracked_pid(pid_t nr);

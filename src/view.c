@@ -133,7 +133,7 @@ static ssize_t track_write(const char __user *ubuf, size_t len)
 	if (kstrtoint_from_user(ubuf, len, 10, &nr))
 		return -EINVAL;
 	if (nr > 0)
-		err = mmscope_track(nr, 0);
+		err = mmscope_track(nr, 0, NULL);
 	else if (nr < 0 && nr != INT_MIN)
 		err = mmscope_untrack(-nr);
 	else

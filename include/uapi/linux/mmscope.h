@@ -69,9 +69,11 @@ struct mmscope_api {
 							 * _SLAB (ABI 1) */
 #define MMSCOPE_FEATURE_PT_DENSE	(1ULL << 3)	/* PT_WALK with MMSCOPE_WALK_DENSE */
 #define MMSCOPE_FEATURE_STREAM_WATERMARK (1ULL << 4)	/* FAULT_STREAM's watermark */
+#define MMSCOPE_FEATURE_TRACK_ON_CLOSE	(1ULL << 5)	/* TRACK's MMSCOPE_TRACK_ON_CLOSE */
 #define MMSCOPE_FEATURES_ALL	(MMSCOPE_FEATURE_PROCESS_MEMORY | MMSCOPE_FEATURE_FAULTS | \
 				 MMSCOPE_FEATURE_PHYS_MEMORY | MMSCOPE_FEATURE_PT_DENSE | \
-				 MMSCOPE_FEATURE_STREAM_WATERMARK)
+				 MMSCOPE_FEATURE_STREAM_WATERMARK | \
+				 MMSCOPE_FEATURE_TRACK_ON_CLOSE)
 
 #define MMSCOPE_IOC_GET_API	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_GET_API, struct mmscope_api)
 
@@ -375,8 +377,16 @@ enum mmscope_fault_cause {
 /*
  * MMSCOPE_IOC_TRACK: start (or with MMSCOPE_TRACK_REMOVE stop) tracking a
  * process; the same table as debugfs "track".  Errors: -EINVAL unknown
- * flags/reserved, -ESRCH no such process, -EEXIST already tracked,
- * -ENOENT (remove) not tracked, -ENOSPC too many tracked (MMSCOPE_TRACK_MAX).
+ * flags/reserved, REMOVE with CHILDREN or ON_CLOSE, -ESRCH no such process,
+ * -EEXIST already tracked, -ENOENT (remove) not tracked, -ENOSPC too many
+ * tracked (MMSCOPE_TRACK_MAX).
+ *
+ * MMSCOPE_TRACK_ON_CLOSE (MMSCOPE_FEATURE_TRACK_ON_CLOSE) ties the entry to
+ * the open file the call was made on: when that file is released (closed by
+ * every holder, or its process killed) the process is untracked, and so are
+ * its children tracked through MMSCOPE_TRACK_CHILDREN.  A tool killed with
+ * SIGKILL leaves nothing tracked behind.  REMOVE and the debugfs track file
+ * still untrack such an entry at any time.
  */
 /*
  * At most this many processes are tracked at once (the 65th TRACK is
@@ -386,7 +396,9 @@ enum mmscope_fault_cause {
 #define MMSCOPE_TRACK_MAX	64
 #define MMSCOPE_TRACK_REMOVE	(1U << 0)
 #define MMSCOPE_TRACK_CHILDREN	(1U << 1)	/* also track processes it forks */
-#define MMSCOPE_TRACK_FLAGS_ALL	(MMSCOPE_TRACK_REMOVE | MMSCOPE_TRACK_CHILDREN)
+#define MMSCOPE_TRACK_ON_CLOSE	(1U << 2)	/* untrack when this file is released */
+#define MMSCOPE_TRACK_FLAGS_ALL	(MMSCOPE_TRACK_REMOVE | MMSCOPE_TRACK_CHILDREN | \
+				 MMSCOPE_TRACK_ON_CLOSE)
 
 struct mmscope_track {
 	__u32 size;		/* in: sizeof(struct mmscope_track) */
