@@ -7,9 +7,16 @@
  * Mappings: HOLDER_ANON_LEN private anonymous bytes written, the first
  * HOLDER_FILE_LEN bytes of FILE private and read, HOLDER_SHMEM_LEN bytes of a
  * memfd shared and written.
+ *   tool_holder --touch N   write N new anonymous pages, print its own
+ * getrusage() minor and major faults on stderr ("self MINOR MAJOR"), exit:
+ * a command for "mmscope faults --".
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -23,6 +30,20 @@ int main(int argc, char **argv)
 	unsigned long i;
 	int fd, mfd;
 
+	if (argc == 3 && !strcmp(argv[1], "--touch")) {
+		unsigned long n = strtoul(argv[2], NULL, 10);
+		struct rusage ru;
+
+		a = mmap(NULL, n * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (a == MAP_FAILED)
+			return 1;
+		madvise(a, n * 4096, MADV_NOHUGEPAGE);
+		for (i = 0; i < n; i++)
+			a[i * 4096] = 1;
+		getrusage(RUSAGE_SELF, &ru);
+		fprintf(stderr, "self %ld %ld\n", ru.ru_minflt, ru.ru_majflt);
+		return 0;
+	}
 	if (argc != 2)
 		return 2;
 	prctl(PR_SET_NAME, HOLDER_COMM);

@@ -912,6 +912,133 @@ TEST_F_TIMEOUT(tool, slab_matches_slabinfo, 180)
 	EXPECT_EQ(5, lines);
 }
 
+/* ---- faults ---------------------------------------------------------------- */
+
+#define TOUCH_PAGES	2000
+
+static long long jsub(json_object *o, const char *axis, const char *class)
+{
+	json_object *a = NULL;
+
+	if (!json_object_object_get_ex(o, axis, &a))
+		return -1;
+	return jint(a, class);
+}
+
+/*
+ * faults -- CMD: the command counted from its first fault; the tool prints
+ * the module's counts beside getrusage() of the command (wait4()): minor +
+ * major equal, and at least what the command measured of itself just before
+ * it exited (only its exit path comes after).  What the command did is
+ * there: TOUCH_PAGES new anonymous pages.  And it is untracked afterwards.
+ */
+TEST_F_TIMEOUT(tool, faults_of_a_command, 120)
+{
+	char prog[512], n[16];
+	const char *args[] = { "--json", "faults", "--", prog, "--touch", n, NULL };
+	const char *text[] = { "faults", "--", prog, "--touch", n, NULL };
+	long long self_min = -1, self_maj = -1, mod, ru;
+	json_object *doc;
+	int fd;
+
+	beside(prog, sizeof(prog), "tool_holder");
+	snprintf(n, sizeof(n), "%d", TOUCH_PAGES);
+	ASSERT_EQ(0, tool_run(&self->r, NULL, 0, args));
+	ASSERT_EQ(0, self->r.status) {
+		TH_LOG("exit %d: %s", self->r.status, self->r.err);
+	}
+	ASSERT_EQ(2, sscanf(self->r.err, "self %lld %lld", &self_min, &self_maj)) {
+		TH_LOG("the command's stderr: %s", self->r.err);
+	}
+	doc = json_tokener_parse(self->r.out);
+	ASSERT_NE(NULL, doc);
+	EXPECT_TRUE(json_object_get_boolean(json_object_object_get(doc, "exited")));
+	EXPECT_EQ(0, jint(doc, "exit_status"));
+	mod = jsub(doc, "result", "minor") + jsub(doc, "result", "major");
+	ru = jsub(doc, "rusage", "minflt") + jsub(doc, "rusage", "majflt");
+	EXPECT_EQ(ru, mod) {
+		TH_LOG("module minor+major %lld, getrusage %lld", mod, ru);
+	}
+	EXPECT_LE(self_min + self_maj, ru);
+	EXPECT_GE(self_min + self_maj + 16, ru) {	/* its exit path */
+		TH_LOG("getrusage %lld at exit, %lld measured by the command before", ru,
+		       self_min + self_maj);
+	}
+	EXPECT_LE(TOUCH_PAGES, jsub(doc, "cause", "anon_new"));
+	EXPECT_LE(TOUCH_PAGES, jsub(doc, "memory", "anon"));
+	EXPECT_LE(TOUCH_PAGES, jsub(doc, "access", "write"));
+	/* the tool has exited: its file is closed, nothing of it is tracked */
+	fd = mmscope_open();
+	ASSERT_LE(0, fd);
+	if (1) {
+		struct mmscope_fault_stats s;
+
+		EXPECT_EQ(-ENOENT, mmscope_fault_stats(fd, jint(doc, "pid"), &s));
+	}
+	close(fd);
+	json_object_put(doc);
+
+	/* text: the cause line with the pages made */
+	ASSERT_EQ(0, tool_text(&self->r, text));
+	if (1) {
+		const char *l = strstr(self->r.out, "\ncause   anon_new");
+		long long v = -1;
+
+		ASSERT_NE(NULL, l);
+		ASSERT_EQ(1, sscanf(l, "\ncause anon_new %lld", &v));
+		EXPECT_LE(TOUCH_PAGES, v);
+	}
+}
+
+/*
+ * faults PID tracks PID while it runs (ON_CLOSE): killed with SIGKILL, it
+ * leaves nothing tracked; a PID tracked already is shown and left tracked.
+ */
+TEST_F_TIMEOUT(tool, faults_tracks_while_it_runs, 120)
+{
+	char path[512], pidstr[16];
+	const char *once[] = { "--json", "faults", pidstr, NULL };
+	struct mmscope_fault_stats s;
+	json_object *doc;
+	pid_t tool;
+	int fd, i, ret = -1;
+
+	ASSERT_EQ(0, holder_start(_metadata, &self->h));
+	snprintf(pidstr, sizeof(pidstr), "%d", self->h.pid);
+	fd = mmscope_open();
+	ASSERT_LE(0, fd);
+	beside(path, sizeof(path), "mmscope");
+	tool = fork();
+	ASSERT_LE(0, tool);
+	if (tool == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		execl(path, "mmscope", "faults", "--watch", "0.5", pidstr, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 100 * mmscope_timeout_scale() &&
+		    (ret = mmscope_fault_stats(fd, self->h.pid, &s)); i++)
+		usleep(100000);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("the tool did not track %d", self->h.pid);
+	}
+	kill(tool, SIGKILL);
+	ASSERT_EQ(tool, waitpid(tool, NULL, 0));
+	EXPECT_EQ(-ENOENT, mmscope_fault_stats(fd, self->h.pid, &s));
+
+	/* tracked by someone else: shown once, left tracked */
+	ASSERT_EQ(0, mmscope_track_ioc(fd, self->h.pid, 0));
+	doc = tool_json(_metadata, &self->r, once);
+	EXPECT_NE(NULL, doc);
+	if (doc)
+		EXPECT_EQ(self->h.pid, jint(doc, "pid"));
+	json_object_put(doc);
+	EXPECT_EQ(0, mmscope_fault_stats(fd, self->h.pid, &s));
+	EXPECT_EQ(0, mmscope_track_ioc(fd, self->h.pid, MMSCOPE_TRACK_REMOVE));
+	close(fd);
+}
+
 /* ---- help and the man page ----------------------------------------------- */
 
 /* Words after "\n  " in --help's "commands:" part, each followed by ' '. */
@@ -960,7 +1087,7 @@ TEST_F(tool, help_and_man_list_the_same_commands)
 	}
 	man_commands(man, from_man, sizeof(from_man));
 	EXPECT_STREQ(from_help, from_man);
-	EXPECT_STREQ("info ps vmas zones buddy slab ", from_help);
+	EXPECT_STREQ("info ps vmas faults zones buddy slab ", from_help);
 	free(man);
 }
 

@@ -20,13 +20,17 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 
 #include <json-c/json.h>
 #include <linux/mmscope.h>
@@ -646,6 +650,295 @@ static int cmd_vmas(int argc, char **argv)
 	return EX_OK;
 }
 
+/* ---- faults ---------------------------------------------------------------- */
+
+static const char *const origin_names[] = { MMSCOPE_ORIGIN_NAMES };
+static const char *const access_names[] = { MMSCOPE_ACCESS_NAMES };
+static const char *const result_names[] = { MMSCOPE_RESULT_NAMES };
+static const char *const mem_names[] = { MMSCOPE_MEM_NAMES };
+static const char *const cause_names[] = { MMSCOPE_CAUSE_NAMES };
+
+static const struct axis {
+	const char *name;
+	const char *const *classes;
+	unsigned int nr;
+	size_t off;		/* of the __u64 array in mmscope_fault_stats */
+} axes[] = {
+	{ "origin", origin_names, MMSCOPE_NR_ORIGINS, offsetof(struct mmscope_fault_stats, origin) },
+	{ "access", access_names, MMSCOPE_NR_ACCESSES, offsetof(struct mmscope_fault_stats, access) },
+	{ "result", result_names, MMSCOPE_NR_RESULTS, offsetof(struct mmscope_fault_stats, result) },
+	{ "memory", mem_names, MMSCOPE_NR_MEMS, offsetof(struct mmscope_fault_stats, memory) },
+	{ "cause", cause_names, MMSCOPE_NR_CAUSES, offsetof(struct mmscope_fault_stats, cause) },
+};
+
+static const __u64 *axis_counts(const struct mmscope_fault_stats *s, const struct axis *a)
+{
+	return (const __u64 *)((const char *)s + a->off);
+}
+
+static int fault_stats(const struct dev *d, int pid, struct mmscope_fault_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->size = sizeof(*s);
+	s->pid = pid;
+	return ioctl(d->fd, MMSCOPE_IOC_FAULT_STATS, s) ? errno : 0;
+}
+
+static int track(const struct dev *d, int pid, unsigned int flags)
+{
+	struct mmscope_track t = { .size = sizeof(t), .flags = flags, .pid = pid };
+
+	return ioctl(d->fd, MMSCOPE_IOC_TRACK, &t) ? errno : 0;
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+/* @rate: the previous sample and the seconds since it, for per-second rates. */
+static void faults_print(int pid, const struct mmscope_fault_stats *s,
+			 const struct mmscope_fault_stats *prev, double secs,
+			 const struct rusage *ru, int status)
+{
+	unsigned int i, k;
+
+	if (opt_json) {
+		json_object *doc = json_doc("faults"), *v = json_object_new_array();
+
+		json_object_object_add(doc, "pid", json_object_new_int(pid));
+		json_object_object_add(doc, "exited", json_object_new_boolean(
+					       s->flags & MMSCOPE_FAULT_EXITED));
+		json_put(doc, "total", s->total);
+		for (i = 0; i < ARRAY_SIZE(axes); i++) {
+			json_object *o = json_object_new_object();
+
+			for (k = 0; k < axes[i].nr; k++)
+				json_put(o, axes[i].classes[k], axis_counts(s, &axes[i])[k]);
+			json_object_object_add(doc, axes[i].name, o);
+		}
+		json_put(doc, "faultaround_pages", s->faultaround_pages);
+		json_put(doc, "missed", s->missed);
+		json_put(doc, "other_vmas", s->other_vmas);
+		for (i = 0; i < s->nr_vmas && i < MMSCOPE_FAULT_TOP_VMAS; i++) {
+			json_object *o = json_object_new_object(), *c = json_object_new_object();
+
+			json_put(o, "start", s->vmas[i].start);
+			json_put(o, "end", s->vmas[i].end);
+			json_put(o, "faults", s->vmas[i].faults);
+			for (k = 0; k < MMSCOPE_NR_CAUSES; k++)
+				if (s->vmas[i].cause[k])
+					json_put(c, cause_names[k], s->vmas[i].cause[k]);
+			json_object_object_add(o, "cause", c);
+			json_object_array_add(v, o);
+		}
+		json_object_object_add(doc, "vmas", v);
+		if (ru) {
+			json_object *r = json_object_new_object();
+
+			json_put(r, "minflt", ru->ru_minflt);
+			json_put(r, "majflt", ru->ru_majflt);
+			json_object_object_add(doc, "rusage", r);
+			json_object_object_add(doc, "exit_status", json_object_new_int(status));
+		}
+		json_print(doc);
+		return;
+	}
+	printf("# pid %d%s: %llu faults", pid, s->flags & MMSCOPE_FAULT_EXITED ? " (exited)" : "",
+	       (unsigned long long)s->total);
+	if (ru)
+		printf("; getrusage minor %ld major %ld", ru->ru_minflt, ru->ru_majflt);
+	printf("\n%-7s %-15s %12s%s\n", "AXIS", "CLASS", "COUNT", prev ? "     PER_SEC" : "");
+	for (i = 0; i < ARRAY_SIZE(axes); i++)
+		for (k = 0; k < axes[i].nr; k++) {
+			__u64 n = axis_counts(s, &axes[i])[k];
+
+			if (!n && !prev)
+				continue;
+			printf("%-7s %-15s %12llu", axes[i].name, axes[i].classes[k],
+			       (unsigned long long)n);
+			if (prev)
+				printf(" %11.1f", secs > 0 ? (n - axis_counts(prev, &axes[i])[k]) / secs :
+							     0.0);
+			printf("\n");
+		}
+	printf("%-7s %-15s %12llu\n", "extra", "faultaround", (unsigned long long)s->faultaround_pages);
+	printf("%-7s %-15s %12llu\n", "extra", "missed", (unsigned long long)s->missed);
+	if (s->nr_vmas) {
+		printf("%-16s %-16s %10s %s\n", "VMA_START", "VMA_END", "FAULTS", "TOP_CAUSE");
+		for (i = 0; i < s->nr_vmas && i < MMSCOPE_FAULT_TOP_VMAS; i++) {
+			unsigned int top = 0;
+
+			for (k = 1; k < MMSCOPE_NR_CAUSES; k++)
+				if (s->vmas[i].cause[k] > s->vmas[i].cause[top])
+					top = k;
+			printf("%016llx %016llx %10llu %s\n", (unsigned long long)s->vmas[i].start,
+			       (unsigned long long)s->vmas[i].end,
+			       (unsigned long long)s->vmas[i].faults, cause_names[top]);
+		}
+	}
+	fflush(stdout);
+}
+
+/*
+ * Run @argv tracked from its first fault: this process tracks itself with
+ * CHILDREN and ON_CLOSE, forks (the child's entry counts from the fork),
+ * untracks itself, lets the child exec once its entry is listed, waits.
+ */
+static int faults_of_command(const struct dev *d, char **argv)
+{
+	struct mmscope_fault_stats s;
+	int go[2], err, status, i;
+	struct rusage ru;
+	pid_t child;
+	char c = 0;
+
+	err = track(d, 0, MMSCOPE_TRACK_CHILDREN | MMSCOPE_TRACK_ON_CLOSE);
+	if (err == EEXIST)
+		die(EX_FAIL, "faults: this process is tracked already (by whom? 'cat /sys/kernel/debug/mmscope/track'): cannot count a command from its start");
+	if (err == ENOSPC)
+		die(EX_FAIL, "faults: %d processes are tracked already (MMSCOPE_TRACK_MAX)", MMSCOPE_TRACK_MAX);
+	if (err)
+		die(EX_FAIL, "faults: TRACK: %s", strerror(err));
+	if (pipe2(go, O_CLOEXEC))
+		die(EX_FAIL, "pipe: %s", strerror(errno));
+	fflush(NULL);
+	child = fork();
+	if (child < 0)
+		die(EX_FAIL, "fork: %s", strerror(errno));
+	if (child == 0) {
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);	/* the tool died before the go */
+		execvp(argv[0], argv);
+		fprintf(stderr, "%s: %s: %s\n", prog, argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(go[0]);
+	track(d, 0, MMSCOPE_TRACK_REMOVE);
+	/* the child is listed by the module's adoption work: wait for it */
+	for (i = 0; i < 1000 && (err = fault_stats(d, child, &s)) == ENOENT; i++)
+		usleep(10000);
+	if (err) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		die(EX_FAIL, "faults: the module did not list the command's process %d: %s", child,
+		    strerror(err));
+	}
+	signal(SIGINT, SIG_IGN);	/* the command gets it; we report */
+	signal(SIGQUIT, SIG_IGN);
+	if (write(go[1], &c, 1) != 1)
+		die(EX_FAIL, "faults: cannot start the command: %s", strerror(errno));
+	close(go[1]);
+	while (wait4(child, &status, 0, &ru) < 0)
+		if (errno != EINTR)
+			die(EX_FAIL, "wait4: %s", strerror(errno));
+	err = fault_stats(d, child, &s);
+	if (err)
+		die(EX_FAIL, "faults: FAULT_STATS of %d: %s", child, strerror(err));
+	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	faults_print(child, &s, NULL, 0, &ru, status);
+	return status;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static int cmd_faults(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "watch", required_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct mmscope_fault_stats s, prev;
+	double watch = 0, t0, t1;
+	struct sigaction sa;
+	int pid, c, err, mine = 0;
+	struct dev d;
+	char *end;
+
+	while ((c = getopt_long(argc, argv, "+w:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			watch = strtod(optarg, &end);
+			if (*end || end == optarg || !(watch >= 0.1 && watch <= 3600))
+				die(EX_USAGE, "faults: --watch '%s': seconds between 0.1 and 3600", optarg);
+			break;
+		case 'h':
+			usage_of("faults");
+		default:
+			die(EX_USAGE, "faults: see 'mmscope faults --help'");
+		}
+	}
+	if (optind >= argc)
+		die(EX_USAGE, "faults: a PID, or -- and a command to run");
+	dev_open(&d);
+	dev_need(&d, _MMSCOPE_IOC_FAULT_STATS, "FAULT_STATS");
+	if (!(d.api.features & MMSCOPE_FEATURE_TRACK_ON_CLOSE))
+		die(EX_FEATURE, "the loaded module has no MMSCOPE_TRACK_ON_CLOSE: it is older than this mmscope; load a newer build");
+	if (!strcmp(argv[optind - 1], "--") || !isdigit((unsigned char)argv[optind][0])) {
+		if (watch)
+			die(EX_USAGE, "faults: --watch is for a PID, not a command");
+		return faults_of_command(&d, argv + optind);
+	}
+	if (argc - optind != 1)
+		die(EX_USAGE, "faults: one PID expected");
+	pid = parse_pid(argv[optind], "faults");
+
+	/* tracked already: show it; else track it for as long as we run */
+	err = fault_stats(&d, pid, &s);
+	if (err == ENOENT) {
+		err = track(&d, pid, MMSCOPE_TRACK_ON_CLOSE);
+		if (err)
+			die_pid("faults: TRACK of", pid, err);
+		mine = 1;
+		err = fault_stats(&d, pid, &s);
+	}
+	if (err)
+		die_pid("faults: FAULT_STATS of", pid, err);
+	if (!mine && !watch) {
+		faults_print(pid, &s, NULL, 0, NULL, 0);
+		return EX_OK;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (!watch && isatty(STDERR_FILENO))
+		fprintf(stderr, "%s: tracking %d until it exits or Ctrl-C\n", prog, pid);
+	t0 = now_s();
+	while (!interrupted && !(s.flags & MMSCOPE_FAULT_EXITED)) {
+		struct timespec ts = { (time_t)(watch ?: 0.2), (long)(((watch ?: 0.2) -
+						(time_t)(watch ?: 0.2)) * 1e9) };
+
+		prev = s;
+		nanosleep(&ts, NULL);
+		err = fault_stats(&d, pid, &s);
+		if (err)
+			die_pid("faults: FAULT_STATS of", pid, err);
+		t1 = now_s();
+		if (watch) {
+			if (isatty(STDOUT_FILENO) && !opt_json)
+				printf("\033[H\033[J");
+			faults_print(pid, &s, &prev, t1 - t0, NULL, 0);
+			if (!isatty(STDOUT_FILENO) && !opt_json)
+				printf("\n");
+		}
+		t0 = t1;
+	}
+	if (!watch)
+		faults_print(pid, &s, NULL, 0, NULL, 0);
+	return EX_OK;
+}
+
 /* ---- physical memory ----------------------------------------------------- */
 
 #define PAGE		4096ULL
@@ -1032,6 +1325,12 @@ static const struct cmd {
 	{ "vmas", cmd_vmas, "PID",
 	  "the VMAs of PID as pmap -X would: range, perms, offset, kind, device, inode,\n"
 	  "\tRSS and swap (kB), VmFlags, path" },
+	{ "faults", cmd_faults, "[--watch SEC] PID | -- CMD [ARGS...]",
+	  "every fault of PID by class (origin, access, result, memory, cause) and its\n"
+	  "\tbusiest VMAs; PID is tracked while this runs unless it was already (until\n"
+	  "\tit exits or Ctrl-C; --watch refreshes with rates per second); with -- CMD,\n"
+	  "\truns CMD counted from its first fault, then prints its counts beside\n"
+	  "\tgetrusage() and exits with CMD's status" },
 	{ "zones", cmd_zones, "",
 	  "every zone of every node: span, present, managed, free, watermarks, per-CPU\n"
 	  "\tlists (kB), as /proc/zoneinfo" },
