@@ -285,6 +285,10 @@ TEST_F(tool, info_matches_kernel)
 	}
 	snprintf(release, sizeof(release), "\nkernel_running  %s\n", u.release);
 	EXPECT_NE(NULL, strstr(self->r.out, release));
+	/* every feature the module has, the tool names */
+	EXPECT_EQ(NULL, strstr(self->r.out, "unknown:")) {
+		TH_LOG("%s", self->r.out);
+	}
 }
 
 /* ---- ps ------------------------------------------------------------------ */

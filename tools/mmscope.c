@@ -74,6 +74,7 @@ struct dev {
 
 static const char *const feature_names[] = {
 	"process_memory", "faults", "phys_memory", "pt_dense", "stream_watermark",
+	"track_on_close",
 };
 
 static void dev_open(struct dev *d)
