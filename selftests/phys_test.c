@@ -67,51 +67,6 @@ static int phys_open(struct __test_metadata *_metadata)
 
 /* ---- oracles ------------------------------------------------------------- */
 
-/* A /proc/vmstat value, or -1. */
-static long long vmstat(const char *key)
-{
-	FILE *f = fopen("/proc/vmstat", "re");
-	char k[64];
-	long long v, ret = -1;
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %lld", k, &v) == 2) {
-		if (!strcmp(k, key)) {
-			ret = v;
-			break;
-		}
-	}
-	fclose(f);
-	return ret;
-}
-
-static void stat_refresh(void)
-{
-	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		if (write(fd, "1", 1) < 0) {
-			/* EINVAL when a counter is transiently negative: harmless */
-		}
-		close(fd);
-	}
-}
-
-static const char *const lru_vmstat[MMSCOPE_LRU_NR] = {
-	"nr_inactive_anon", "nr_active_anon", "nr_inactive_file",
-	"nr_active_file", "nr_unevictable",
-};
-
-static void read_lru_vmstat(long long *v)
-{
-	int i;
-
-	stat_refresh();
-	for (i = 0; i < MMSCOPE_LRU_NR; i++)
-		v[i] = vmstat(lru_vmstat[i]);
-}
-
 static int write_str(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
@@ -164,29 +119,6 @@ FIXTURE_TEARDOWN(phys)
 }
 
 /* ---- zones --------------------------------------------------------------- */
-
-/*
- * How far a sum of vmstat counters over every zone (free pages) or node
- * (the LRU lists in /proc/vmstat) may be from the truth.  For the LRU the
- * module counts the lists themselves (the memcgs' exact lru_zone_size[] and the
- * MGLRU generation counters); vmstat's node counters lag them by the
- * changes each online CPU has not folded yet, at most the node's stat
- * threshold per CPU (the largest of its zones' thresholds,
- * refresh_zone_stat_thresholds()).  stat_refresh folds them all just before
- * each read, so this bounds only what accumulates after it.  The sum of
- * every zone's threshold is at least the sum of the nodes' thresholds, and
- * for free pages it is exactly zone_drift() summed.
- */
-static long long total_drift(void)
-{
-	struct zi z[MAXZ];
-	int n = read_zoneinfo(z), i;
-	long long t = 0;
-
-	for (i = 0; i < n; i++)
-		t += z[i].thr_max;
-	return t * get_nprocs();
-}
 
 /* One comparison of an attempt: counted when it fails, logged if @report. */
 #define MISS_IF(bad, fmt, ...) do {					\

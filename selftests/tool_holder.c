@@ -33,6 +33,8 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "--touch")) {
 		unsigned long n = strtoul(argv[2], NULL, 10);
 		struct rusage ru;
+		char line[64];
+		int len;
 
 		a = mmap(NULL, n * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (a == MAP_FAILED)
@@ -40,9 +42,20 @@ int main(int argc, char **argv)
 		madvise(a, n * 4096, MADV_NOHUGEPAGE);
 		for (i = 0; i < n; i++)
 			a[i * 4096] = 1;
+		/*
+		 * Everything after the measurement runs once before it, so
+		 * the report and _exit() fault nothing new: what the exit
+		 * itself may touch is all that comes after.
+		 */
 		getrusage(RUSAGE_SELF, &ru);
-		fprintf(stderr, "self %ld %ld\n", ru.ru_minflt, ru.ru_majflt);
-		return 0;
+		len = snprintf(line, sizeof(line), "self %ld %ld\n", ru.ru_minflt, ru.ru_majflt);
+		if (write(2, line, 0) < 0)
+			return 1;
+		getrusage(RUSAGE_SELF, &ru);
+		len = snprintf(line, sizeof(line), "self %ld %ld\n", ru.ru_minflt, ru.ru_majflt);
+		if (write(2, line, len) != len)
+			_exit(1);
+		_exit(0);
 	}
 	if (argc != 2)
 		return 2;

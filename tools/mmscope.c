@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -29,6 +30,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
@@ -1204,6 +1206,133 @@ static int cmd_buddy(int argc, char **argv)
 	return EX_OK;
 }
 
+/* cgroup ids (the inode numbers of cgroup2 directories) to their paths */
+#define CG_ROOT		"/sys/fs/cgroup"
+#define MAX_CGROUPS	4096
+
+static struct cg_name {
+	unsigned long long ino;
+	char *path;
+} cg_names[MAX_CGROUPS];
+static size_t nr_cg;
+
+static int cg_visit(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	if (type == FTW_D && nr_cg < MAX_CGROUPS) {
+		const char *rel = path + strlen(CG_ROOT);
+
+		cg_names[nr_cg].ino = st->st_ino;
+		cg_names[nr_cg++].path = strdup(*rel ? rel : "/");
+	}
+	return 0;
+}
+
+static const char *cg_path(unsigned long long id)
+{
+	size_t i;
+
+	if (!nr_cg)
+		nftw(CG_ROOT, cg_visit, 16, FTW_PHYS | FTW_MOUNT);
+	for (i = 0; i < nr_cg; i++)
+		if (cg_names[i].ino == id)
+			return cg_names[i].path;
+	return NULL;
+}
+
+static const char *const lru_names[MMSCOPE_LRU_NR] = {
+	"inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable",
+};
+static const char *const lru_flag_names[MMSCOPE_LF_NR] = {
+	"referenced", "active", "dirty", "writeback", "swapbacked", "mlocked", "workingset",
+	"large",
+};
+
+static int cmd_lru(int argc, char **argv)
+{
+	struct mmscope_lru_rec *r;
+	__u64 sum[MMSCOPE_LRU_NR] = { 0 };
+	unsigned int l, g;
+	size_t n, i;
+	struct dev d;
+
+	no_args("lru", argc, argv);
+	dev_open(&d);
+	r = phys_snap(&d, MMSCOPE_IOC_PHYS_LRU, _MMSCOPE_IOC_PHYS_LRU, "PHYS_LRU", sizeof(*r), &n);
+	for (i = 0; i < n; i++)
+		for (l = 0; l < MMSCOPE_LRU_NR; l++)
+			sum[l] += r[i].lists[l];
+	if (opt_json) {
+		json_object *doc = json_doc("lru"), *a = json_object_new_array(), *t;
+
+		for (i = 0; i < n; i++) {
+			json_object *o = json_object_new_object(), *li = json_object_new_object();
+			json_object *fl = json_object_new_object(), *w = json_object_new_object();
+			json_object *gens = json_object_new_array();
+			const char *path = r[i].cgroup_id ? cg_path(r[i].cgroup_id) : NULL;
+
+			json_put(o, "cgroup_id", r[i].cgroup_id);
+			json_object_object_add(o, "cgroup", path ? json_object_new_string(path) : NULL);
+			json_put(o, "node", r[i].node);
+			json_object_object_add(o, "mglru", json_object_new_boolean(
+						       r[i].flags & MMSCOPE_LRU_MGLRU));
+			json_object_object_add(o, "offline", json_object_new_boolean(
+						       r[i].flags & MMSCOPE_LRU_OFFLINE));
+			for (l = 0; l < MMSCOPE_LRU_NR; l++)
+				json_put(li, lru_names[l], r[i].lists[l] * PAGE);
+			json_object_object_add(o, "lists", li);
+			if (r[i].flags & MMSCOPE_LRU_MGLRU) {
+				for (g = 0; g < r[i].nr_gens && g < MMSCOPE_LRU_GENS; g++) {
+					json_object *e = json_object_new_object();
+
+					json_put(e, "seq", r[i].max_seq - g);
+					json_object_object_add(e, "anon", json_object_new_int64(
+								       r[i].gen_pages[g][0] * (long long)PAGE));
+					json_object_object_add(e, "file", json_object_new_int64(
+								       r[i].gen_pages[g][1] * (long long)PAGE));
+					json_object_array_add(gens, e);
+				}
+				json_object_object_add(o, "generations", gens);
+			} else {
+				json_object_put(gens);
+			}
+			json_put(w, "lists", r[i].walk_lists);
+			json_put(w, "capped", r[i].walk_capped);
+			json_put(w, "folios", r[i].walk_folios);
+			json_put(w, "pages", r[i].walk_pages);
+			for (l = 0; l < MMSCOPE_LF_NR; l++)
+				json_put(fl, lru_flag_names[l], r[i].flag_folios[l]);
+			json_object_object_add(w, "flag_folios", fl);
+			json_object_object_add(o, "walk", w);
+			json_object_array_add(a, o);
+		}
+		json_object_object_add(doc, "lruvecs", a);
+		t = json_object_new_object();
+		for (l = 0; l < MMSCOPE_LRU_NR; l++)
+			json_put(t, lru_names[l], sum[l] * PAGE);
+		json_object_object_add(doc, "total", t);
+		json_print(doc);
+		free(r);
+		return EX_OK;
+	}
+	printf("%4s %12s %12s %12s %12s %12s %-7s %s\n", "NODE", "INACT_ANON", "ACTIVE_ANON",
+	       "INACT_FILE", "ACTIVE_FILE", "UNEVICTABLE", "LRU", "CGROUP");
+	for (i = 0; i < n; i++) {
+		const char *path = r[i].cgroup_id ? cg_path(r[i].cgroup_id) : "-";
+
+		printf("%4u", r[i].node);
+		for (l = 0; l < MMSCOPE_LRU_NR; l++)
+			printf(" %12llu", KIB(r[i].lists[l]));
+		printf(" %-7s %s%s\n", r[i].flags & MMSCOPE_LRU_MGLRU ? "mglru" : "classic",
+		       path ? path : "?", r[i].flags & MMSCOPE_LRU_OFFLINE ? " (offline)" : "");
+	}
+	printf("%4s", "all");
+	for (l = 0; l < MMSCOPE_LRU_NR; l++)
+		printf(" %12llu", KIB(sum[l]));
+	printf("\n# kB per (memory cgroup, node); under MGLRU the two youngest generations count as active\n");
+	free(r);
+	return EX_OK;
+}
+
 /* slabtop's keys: the figure each sorts by, largest first (name: A to Z). */
 static uint64_t slab_bytes(const struct mmscope_slab_rec *r)
 {
@@ -1339,6 +1468,9 @@ static const struct cmd {
 	  "free blocks per order of every zone, as /proc/buddyinfo; --types per\n"
 	  "\tmigratetype with pageblocks (pagetypeinfo), --frag the unusable-free-space\n"
 	  "\tand fragmentation indices per order" },
+	{ "lru", cmd_lru, "",
+	  "the LRU lists of every (memory cgroup, node): inactive and active anon and\n"
+	  "\tfile, unevictable (kB), classic or multi-gen, the cgroup's path" },
 	{ "slab", cmd_slab, "[--sort KEY] [-n N]",
 	  "every slab cache as slabtop shows it; KEY: size (default), objs, active,\n"
 	  "\tslabs, objsize, name" },
