@@ -164,23 +164,24 @@ static void json_print(json_object *o)
 	json_object_put(o);
 }
 
-/* Progress on a terminal for anything longer than a second. */
-struct progress {
-	struct timespec t0;
-	int shown;
-};
-
-static double since(const struct timespec *t0)
+/* Seconds on the monotonic clock. */
+static double now_s(void)
 {
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+	return t.tv_sec + t.tv_nsec / 1e9;
 }
+
+/* Progress on a terminal for anything longer than a second. */
+struct progress {
+	double t0;
+	int shown;
+};
 
 static void progress(struct progress *p, const char *what, long done, long total)
 {
-	if (!isatty(STDERR_FILENO) || since(&p->t0) < 1.0)
+	if (!isatty(STDERR_FILENO) || now_s() - p->t0 < 1.0)
 		return;
 	fprintf(stderr, "\r%s: %ld of %ld", what, done, total);
 	p->shown = 1;
@@ -388,14 +389,13 @@ static void list_opts(const char *cmd, int argc, char **argv, const char **key, 
 /* Every process with user memory, or those of @pids (then ESRCH is an error). */
 static struct proc *ps_collect(const struct dev *d, char **pids, int npids, size_t *nr)
 {
-	struct progress pr = { .shown = 0 };
+	struct progress pr = { .t0 = now_s() };
 	struct proc *v = NULL;
 	size_t n = 0, cap = 0, i, total;
 	int *list = NULL;
 	struct dirent *e;
 	DIR *dir;
 
-	clock_gettime(CLOCK_MONOTONIC, &pr.t0);
 	if (npids) {
 		list = calloc(npids, sizeof(*list));
 		if (!list)
@@ -846,14 +846,6 @@ static int faults_of_command(const struct dev *d, char **argv)
 	return status;
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 static int cmd_faults(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -862,7 +854,8 @@ static int cmd_faults(int argc, char **argv)
 		{ 0 }
 	};
 	struct mmscope_fault_stats s, prev;
-	double watch = 0, t0, t1;
+	double watch = 0, period, t0, t1;
+	struct timespec ts;
 	struct sigaction sa;
 	int pid, c, err, mine = 0;
 	struct dev d;
@@ -917,11 +910,12 @@ static int cmd_faults(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	if (!watch && isatty(STDERR_FILENO))
 		fprintf(stderr, "%s: tracking %d until it exits or Ctrl-C\n", prog, pid);
+	/* without --watch, look for the exit five times a second */
+	period = watch ?: 0.2;
+	ts.tv_sec = (time_t)period;
+	ts.tv_nsec = (long)((period - ts.tv_sec) * 1e9);
 	t0 = now_s();
 	while (!interrupted && !(s.flags & MMSCOPE_FAULT_EXITED)) {
-		struct timespec ts = { (time_t)(watch ?: 0.2), (long)(((watch ?: 0.2) -
-						(time_t)(watch ?: 0.2)) * 1e9) };
-
 		prev = s;
 		nanosleep(&ts, NULL);
 		err = fault_stats(&d, pid, &s);
