@@ -37,18 +37,17 @@
 #include <json-c/json.h>
 #include <linux/mmscope.h>
 
-#define MMSCOPE_TOOL_VERSION	"0.1"
-#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
-#define JSON_FORMAT		1	/* "format" of every JSON document */
+#include "mmscope.h"
 
-enum {
-	EX_OK, EX_FAIL, EX_USAGE, EX_NOMODULE, EX_PERM, EX_NOPROC, EX_FEATURE,
-};
+#define MMSCOPE_TOOL_VERSION	"0.1"
 
 static const char *prog = "mmscope";
-static int opt_json, opt_pretty;
+int opt_json, opt_pretty;
+jmp_buf *die_jump;
+json_object *json_captured;
+int json_capture;
 
-static void __attribute__((format(printf, 2, 3), noreturn)) die(int code, const char *fmt, ...)
+void die(int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -57,6 +56,8 @@ static void __attribute__((format(printf, 2, 3), noreturn)) die(int code, const 
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (die_jump)
+		longjmp(*die_jump, code);
 	exit(code);
 }
 
@@ -136,7 +137,7 @@ static void __attribute__((noreturn)) die_pid(const char *what, int pid, int err
 
 /* ---- output -------------------------------------------------------------- */
 
-static json_object *json_doc(const char *command)
+json_object *json_doc(const char *command)
 {
 	json_object *o = json_object_new_object();
 	struct utsname u;
@@ -149,23 +150,28 @@ static json_object *json_doc(const char *command)
 	return o;
 }
 
-static void json_put(json_object *o, const char *key, uint64_t v)
+void json_put(json_object *o, const char *key, uint64_t v)
 {
 	json_object_object_add(o, key, json_object_new_uint64(v));
 }
 
-static void json_print(json_object *o)
+void json_print(json_object *o)
 {
 	int flags = opt_pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
 				 JSON_C_TO_STRING_PLAIN;
 
+	if (json_capture) {	/* snapshot: keep the document, print nothing */
+		json_object_put(json_captured);
+		json_captured = o;
+		return;
+	}
 	if (puts(json_object_to_json_string_ext(o, flags | JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
 		die(EX_FAIL, "stdout: %s", strerror(errno));
 	json_object_put(o);
 }
 
 /* Seconds on the monotonic clock. */
-static double now_s(void)
+double now_s(void)
 {
 	struct timespec t;
 
@@ -173,13 +179,7 @@ static double now_s(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-/* Progress on a terminal for anything longer than a second. */
-struct progress {
-	double t0;
-	int shown;
-};
-
-static void progress(struct progress *p, const char *what, long done, long total)
+void progress(struct progress *p, const char *what, long done, long total)
 {
 	if (!isatty(STDERR_FILENO) || now_s() - p->t0 < 1.0)
 		return;
@@ -187,7 +187,7 @@ static void progress(struct progress *p, const char *what, long done, long total
 	p->shown = 1;
 }
 
-static void progress_end(struct progress *p)
+void progress_end(struct progress *p)
 {
 	if (p->shown)
 		fputs("\r\033[K", stderr);
@@ -195,7 +195,7 @@ static void progress_end(struct progress *p)
 
 /* ---- info ---------------------------------------------------------------- */
 
-static int cmd_info(int argc, char **argv)
+int cmd_info(int argc, char **argv)
 {
 	struct utsname u;
 	char built[40];
@@ -245,6 +245,7 @@ static void __attribute__((noreturn)) usage_of(const char *cmd);
 
 struct proc {
 	int pid;
+	unsigned long long start;	/* clock ticks after boot: pid + start name it */
 	char comm[32];
 	struct mmscope_mm_summary s;
 };
@@ -332,6 +333,28 @@ static void read_comm(int pid, char *buf, size_t len)
 	for (; *buf; buf++)
 		if (isspace((unsigned char)*buf))
 			*buf = '_';	/* one token for awk */
+}
+
+/* Field 22 of /proc/PID/stat: when it started, in clock ticks after boot. */
+static unsigned long long start_time(int pid)
+{
+	unsigned long long t = 0;
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');	/* comm may hold spaces and parentheses */
+	if (!p || sscanf(p + 2, "%*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu", &t) != 1)
+		return 0;
+	return t;
 }
 
 static int parse_pid(const char *s, const char *what)
@@ -438,6 +461,7 @@ static struct proc *ps_collect(const struct dev *d, char **pids, int npids, size
 		if (err)
 			die_pid("ps: MM_SUMMARY of", list[i], err);
 		v[n].pid = list[i];
+		v[n].start = start_time(list[i]);
 		read_comm(list[i], v[n].comm, sizeof(v[n].comm));
 		n++;
 	}
@@ -462,7 +486,7 @@ static void ps_json_add(json_object *o, const struct mmscope_mm_summary *s)
 }
 
 
-static int cmd_ps(int argc, char **argv)
+int cmd_ps(int argc, char **argv)
 {
 	const char *key = "rss";
 	long lines = -1;
@@ -491,6 +515,7 @@ static int cmd_ps(int argc, char **argv)
 
 			json_object_object_add(p, "pid", json_object_new_int(v[i].pid));
 			json_object_object_add(p, "comm", json_object_new_string(v[i].comm));
+			json_put(p, "start_time", v[i].start);
 			ps_json_add(p, &v[i].s);
 			json_object_array_add(a, p);
 		}
@@ -548,7 +573,7 @@ static void vma_flags(const struct mmscope_vma_rec *r, char *out, size_t len)
 		snprintf(out, len, "-");
 }
 
-static int cmd_vmas(int argc, char **argv)
+int cmd_vmas(int argc, char **argv)
 {
 	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
 	struct mmscope_vma_rec *recs;
@@ -846,7 +871,7 @@ static int faults_of_command(const struct dev *d, char **argv)
 	return status;
 }
 
-static int cmd_faults(int argc, char **argv)
+int cmd_faults(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "watch", required_argument, NULL, 'w' },
@@ -998,7 +1023,7 @@ static void no_args(const char *cmd, int argc, char **argv)
 		die(EX_USAGE, "%s: no arguments expected ('%s')", cmd, argv[optind]);
 }
 
-static int cmd_zones(int argc, char **argv)
+int cmd_zones(int argc, char **argv)
 {
 	struct mmscope_zone_rec *r;
 	size_t n, i, j;
@@ -1062,7 +1087,7 @@ static int cmd_zones(int argc, char **argv)
 	return EX_OK;
 }
 
-static int cmd_buddy(int argc, char **argv)
+int cmd_buddy(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "types", no_argument, NULL, 't' },
@@ -1241,7 +1266,7 @@ static const char *const lru_flag_names[MMSCOPE_LF_NR] = {
 	"large",
 };
 
-static int cmd_lru(int argc, char **argv)
+int cmd_lru(int argc, char **argv)
 {
 	struct mmscope_lru_rec *r;
 	__u64 sum[MMSCOPE_LRU_NR] = { 0 };
@@ -1366,7 +1391,7 @@ static int slab_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static int cmd_slab(int argc, char **argv)
+int cmd_slab(int argc, char **argv)
 {
 	struct mmscope_slab_rec *r;
 	const char *key = "size";
@@ -1468,6 +1493,14 @@ static const struct cmd {
 	{ "slab", cmd_slab, "[--sort KEY] [-n N]",
 	  "every slab cache as slabtop shows it; KEY: size (default), objs, active,\n"
 	  "\tslabs, objsize, name" },
+	{ "snapshot", cmd_snapshot, "save FILE",
+	  "every view at once (processes and their VMAs, zones, buddy, LRU, slab) into\n"
+	  "\tFILE as one JSON document, with the kernel release, boot id and time" },
+	{ "diff", cmd_diff, "[--all] A B",
+	  "what grew and shrank from snapshot A to snapshot B: slab caches, processes\n"
+	  "\t(pid and start time), their VMAs, zones, free blocks per zone, order and\n"
+	  "\tmigratetype, LRU lists; changes within the kernel's own counter drift are\n"
+	  "\tleft out unless --all" },
 };
 
 #define NR_CMDS	(ARRAY_SIZE(cmds))
