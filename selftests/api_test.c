@@ -130,6 +130,17 @@ TEST_F(dev, get_api_round_trip)
 	EXPECT_EQ(atoi(val), (int)self->api.api_version);
 }
 
+/* The module's own state: both commands, with the feature bit that names them. */
+TEST_F(dev, get_api_announces_introspect)
+{
+	const __u64 cmds = (1ULL << _MMSCOPE_IOC_TRACKED) | (1ULL << _MMSCOPE_IOC_MODULE_MEMORY);
+
+	ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_GET_API, &self->api));
+	EXPECT_TRUE(self->api.features & MMSCOPE_FEATURE_INTROSPECT);
+	EXPECT_EQ(cmds, self->api.ioctls & cmds);
+	EXPECT_EQ(1, MMSCOPE_API_VERSION);	/* additive: the version stays */
+}
+
 /* A newer caller's larger struct is fine while the bytes we do not know are 0. */
 TEST_F(dev, get_api_larger_struct_with_zero_tail)
 {

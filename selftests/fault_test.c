@@ -41,6 +41,9 @@ _Static_assert(sizeof(struct mmscope_track) == MMSCOPE_TRACK_SIZE_VER0, "track s
 _Static_assert(sizeof(struct mmscope_fault_stats) == MMSCOPE_FAULT_STATS_SIZE_VER0, "stats size");
 _Static_assert(sizeof(struct mmscope_fault_stream) == MMSCOPE_FAULT_STREAM_SIZE_VER0, "stream size");
 _Static_assert(sizeof(struct mmscope_fault_event) == MMSCOPE_FAULT_EVENT_SIZE, "event size");
+_Static_assert(sizeof(struct mmscope_tracked_rec) == MMSCOPE_TRACKED_REC_SIZE_VER0, "tracked size");
+_Static_assert(sizeof(struct mmscope_module_mem_rec) == MMSCOPE_MODULE_MEM_REC_SIZE_VER0,
+	       "module memory size");
 
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ	22
@@ -4043,6 +4046,32 @@ TEST_F_TIMEOUT(fault, oom_exiting_threads_in_full_memcg, 120)
 
 /* ---- invalid input: one errno each ------------------------------------------------------ */
 
+/*
+ * A child asleep in read() of a pipe until its write end (*@pipe_out) is
+ * closed: it faults no more (its post-fork faults are over).  Pid or -1.
+ */
+static pid_t fork_idle(int *pipe_out)
+{
+	int pfd[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(pfd, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[1]);
+		while (read(pfd[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(pfd[0]);
+	*pipe_out = pfd[1];
+	while (pid > 0 && !sleeping(pid))
+		usleep(10000);
+	return pid;
+}
+
 FIXTURE(inval)
 {
 	int fd;
@@ -4054,26 +4083,11 @@ FIXTURE(inval)
 
 FIXTURE_SETUP(inval)
 {
-	int pfd[2];
-	char c;
-
 	self->fd = mmscope_open();
 	ASSERT_LE(0, self->fd);
 	ASSERT_TRUE(mmscope_has_faults(self->fd)) TH_LOG("module lacks MMSCOPE_FEATURE_FAULTS");
-	ASSERT_EQ(0, pipe2(pfd, O_CLOEXEC));
-	self->idle = fork();
+	self->idle = fork_idle(&self->idle_pipe);
 	ASSERT_LE(0, self->idle);
-	if (self->idle == 0) {
-		close(pfd[1]);
-		while (read(pfd[0], &c, 1) < 0 && errno == EINTR)
-			;
-		_exit(0);
-	}
-	close(pfd[0]);
-	self->idle_pipe = pfd[1];
-	/* asleep in read(): it faults no more (its post-fork faults are over) */
-	while (!sleeping(self->idle))
-		usleep(10000);
 }
 
 FIXTURE_TEARDOWN(inval)
@@ -4375,6 +4389,331 @@ TEST_F(inval, read_nonblock_empty)
 	EXPECT_EQ(-1, read(fd, &e, sizeof(e)));
 	EXPECT_EQ(EAGAIN, errno);
 	close(fd);
+}
+
+/* ---- the table read back: TRACKED, MODULE_MEMORY ----------------------------------- */
+
+FIXTURE(table)
+{
+	int fd;
+	pid_t idle;		/* a child that sleeps in read() */
+	int idle_pipe;
+	pid_t untrack[4];	/* tracked here: removed at teardown */
+};
+
+FIXTURE_SETUP(table)
+{
+	self->fd = mmscope_open();
+	ASSERT_LE(0, self->fd);
+	if (!mmscope_has_introspect(self->fd))
+		SKIP(return, "module lacks MMSCOPE_FEATURE_INTROSPECT");
+	self->idle = fork_idle(&self->idle_pipe);
+	ASSERT_LE(0, self->idle);
+}
+
+FIXTURE_TEARDOWN(table)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (self->untrack[i])
+			mmscope_track_ioc(self->fd, self->untrack[i], MMSCOPE_TRACK_REMOVE);
+	if (self->idle > 0) {
+		close(self->idle_pipe);
+		kill(self->idle, SIGKILL);
+		waitpid(self->idle, NULL, 0);
+	}
+	close(self->fd);
+}
+
+/*
+ * Each entry's flags say how it came to be tracked: ON_CLOSE for one made
+ * on a file with MMSCOPE_TRACK_ON_CLOSE, CHILDREN for a CHILDREN parent,
+ * CHILDREN|ADOPTED for the child it forks, EXITED once that child is
+ * reaped; the list is the table's order, and an exited child's
+ * faults_total is FAULT_STATS' total.
+ */
+TEST_F_TIMEOUT(table, tracked_flags_follow_track, 120)
+{
+	struct mmscope_tracked_rec base[MMSCOPE_TRACK_MAX], r[MMSCOPE_TRACK_MAX];
+	const struct mmscope_tracked_rec *e;
+	struct mmscope_fault_stats st;
+	int go[2], cgo[2], rep[2], a, n0, n = 0, i;
+	pid_t parent, child = 0;
+	char c;
+
+	n0 = mmscope_tracked(self->fd, base);
+	ASSERT_LE(0, n0);
+	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(cgo, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(rep, O_CLOEXEC));
+	parent = fork();
+	ASSERT_LE(0, parent);
+	if (parent == 0) {
+		pid_t k;
+
+		close(go[1]);
+		close(rep[0]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		k = fork();
+		if (k == 0) {
+			char *p = mmap(NULL, 16 * PG, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			close(cgo[1]);
+			if (p != MAP_FAILED)
+				touch_write(p, 16, PG);
+			while (read(cgo[0], &c, 1) < 0 && errno == EINTR)
+				;
+			_exit(0);
+		}
+		close(cgo[1]);
+		if (k < 0 || write(rep[1], &k, sizeof(k)) != sizeof(k))
+			_exit(1);
+		if (waitpid(k, NULL, 0) != k || write(rep[1], "r", 1) != 1)
+			_exit(1);
+		while (read(go[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(go[0]);
+	close(cgo[0]);
+	close(rep[1]);
+	/* opened after the fork: only this process holds the ON_CLOSE file */
+	a = mmscope_open();
+	ASSERT_LE(0, a);
+	ASSERT_EQ(0, mmscope_track_ioc(a, self->idle, MMSCOPE_TRACK_ON_CLOSE));
+	self->untrack[0] = self->idle;
+	ASSERT_EQ(0, mmscope_track_ioc(self->fd, parent, MMSCOPE_TRACK_CHILDREN));
+	self->untrack[1] = parent;
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(sizeof(child), read(rep[0], &child, sizeof(child)));
+	self->untrack[2] = child;
+	/* the child is listed by a work item: let it run */
+	for (i = 0; i < 50 * mmscope_timeout_scale(); i++) {
+		n = mmscope_tracked(self->fd, r);
+		ASSERT_LE(0, n);
+		if (mmscope_tracked_find(r, n, child))
+			break;
+		usleep(100000);
+	}
+	ASSERT_EQ(n0 + 3, n);
+	EXPECT_EQ(0, memcmp(base, r, n0 * sizeof(*r)));	/* what was there stays first */
+	EXPECT_EQ(self->idle, r[n0].pid);
+	EXPECT_EQ(MMSCOPE_TRACKED_ON_CLOSE, r[n0].flags);
+	EXPECT_EQ(parent, r[n0 + 1].pid);
+	EXPECT_EQ(MMSCOPE_TRACKED_CHILDREN, r[n0 + 1].flags);
+	EXPECT_EQ(child, r[n0 + 2].pid);
+	EXPECT_EQ(MMSCOPE_TRACKED_CHILDREN | MMSCOPE_TRACKED_ADOPTED, r[n0 + 2].flags);
+	for (i = n0; i < n; i++)
+		EXPECT_EQ(0, r[i].__reserved[0] | r[i].__reserved[1]);
+
+	/* the child exits and its parent reaps it: the entry stays, EXITED */
+	close(cgo[1]);
+	ASSERT_EQ(1, read(rep[0], &c, 1));
+	n = mmscope_tracked(self->fd, r);
+	ASSERT_EQ(n0 + 3, n);
+	e = mmscope_tracked_find(r, n, child);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(MMSCOPE_TRACKED_CHILDREN | MMSCOPE_TRACKED_ADOPTED | MMSCOPE_TRACKED_EXITED,
+		  e->flags);
+	ASSERT_EQ(0, mmscope_fault_stats(self->fd, child, &st));
+	EXPECT_EQ(st.total, e->faults_total);	/* both final: it has exited */
+	EXPECT_LE(16, e->faults_total);
+	e = mmscope_tracked_find(r, n, parent);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(MMSCOPE_TRACKED_CHILDREN, e->flags);
+
+	/* the ON_CLOSE entry goes with its file, the others stay */
+	close(a);
+	n = mmscope_tracked(self->fd, r);
+	ASSERT_EQ(n0 + 2, n);
+	EXPECT_EQ(NULL, mmscope_tracked_find(r, n, self->idle));
+	EXPECT_NE(NULL, mmscope_tracked_find(r, n, parent));
+	EXPECT_NE(NULL, mmscope_tracked_find(r, n, child));
+	TH_LOG("child %d: %llu faults", child, (unsigned long long)st.total);
+	close(go[1]);
+	close(rep[0]);
+	kill(parent, SIGKILL);
+	waitpid(parent, NULL, 0);
+}
+
+/* buf_len 0 only counts; a short buffer gets the first records and nr_total. */
+TEST_F(table, tracked_count_only_and_short_buffer)
+{
+	struct mmscope_tracked_rec all[MMSCOPE_TRACK_MAX];
+	struct mmscope_phys_snap s;
+	unsigned char buf[4 * 40];
+	int n, i;
+
+	ASSERT_EQ(0, mmscope_track_ioc(self->fd, self->idle, 0));
+	self->untrack[0] = self->idle;
+	ASSERT_EQ(0, mmscope_track_ioc(self->fd, 0, 0));
+	self->untrack[1] = getpid();
+	n = mmscope_tracked(self->fd, all);
+	ASSERT_LE(2, n);
+
+	ASSERT_EQ(0, mmscope_phys_ioc(self->fd, MMSCOPE_IOC_TRACKED, sizeof(all[0]), NULL, 0, &s));
+	EXPECT_EQ(0, s.nr_recs);
+	EXPECT_EQ(n, s.nr_total);
+
+	/* room for one record and a half: one is written, nothing after it */
+	memset(buf, 0xa5, sizeof(buf));
+	ASSERT_EQ(0, mmscope_phys_ioc(self->fd, MMSCOPE_IOC_TRACKED, sizeof(all[0]), buf,
+				      sizeof(all[0]) + sizeof(all[0]) / 2, &s));
+	EXPECT_EQ(1, s.nr_recs);
+	EXPECT_EQ(n, s.nr_total);
+	EXPECT_EQ(all[0].pid, ((struct mmscope_tracked_rec *)buf)->pid);
+	for (i = sizeof(all[0]); i < (int)sizeof(buf); i++)
+		ASSERT_EQ(0xa5, buf[i]) TH_LOG("byte %d past the record written", i);
+
+	/* a larger rec_size: records that far apart, the tail zeroed */
+	memset(buf, 0xa5, sizeof(buf));
+	ASSERT_EQ(0, mmscope_phys_ioc(self->fd, MMSCOPE_IOC_TRACKED, 40, buf, 2 * 40, &s));
+	EXPECT_EQ(2, s.nr_recs);
+	for (i = 0; i < 2; i++) {	/* a tracked test process faults on: not its total */
+		const struct mmscope_tracked_rec *t = (const void *)(buf + 40 * i);
+
+		EXPECT_EQ(all[i].pid, t->pid);
+		EXPECT_EQ(all[i].flags, t->flags);
+	}
+	for (i = sizeof(all[0]); i < 40; i++)
+		EXPECT_EQ(0, buf[i] | buf[40 + i]);
+	EXPECT_EQ(0xa5, buf[80]);
+
+	/* below the first published record: EINVAL */
+	EXPECT_EQ(-EINVAL, mmscope_phys_ioc(self->fd, MMSCOPE_IOC_TRACKED,
+					    MMSCOPE_TRACKED_REC_SIZE_VER0 - 8, buf, sizeof(buf), &s));
+}
+
+/* The track file (format 1) lists the same pids, in the same order and states. */
+TEST_F(table, tracked_agrees_with_track_file)
+{
+	struct mmscope_tracked_rec r[MMSCOPE_TRACK_MAX];
+	char text[8192], state[16], *l, *nl;
+	int n, i = 0, pid;
+
+	ASSERT_EQ(0, mmscope_track_ioc(self->fd, self->idle, 0));
+	self->untrack[0] = self->idle;
+	n = mmscope_tracked(self->fd, r);
+	ASSERT_LE(1, n);
+	ASSERT_LT(0, mmscope_slurp_file(MMSCOPE_DEBUGFS "/track", text, sizeof(text)));
+	ASSERT_TRUE(mmscope_has_header(text, "track"));
+	EXPECT_EQ(0, strncmp(text, "# mmscope track format 1\n", 25));
+	for (l = text; (nl = strchr(l, '\n')); l = nl + 1) {
+		if (*l == '#')
+			continue;
+		ASSERT_EQ(2, sscanf(l, "%d %15s", &pid, state));
+		ASSERT_GT(n, i);
+		EXPECT_EQ(r[i].pid, pid);
+		EXPECT_STREQ(r[i].flags & MMSCOPE_TRACKED_EXITED ? "exited" : "live", state);
+		i++;
+	}
+	EXPECT_EQ(n, i);
+}
+
+/* MODULE_MEMORY's records in order, the total their sum; @what the names. */
+static void check_module_memory(struct __test_metadata *_metadata,
+				const struct mmscope_module_mem_rec *r, int n)
+{
+	static const char *const what[] = { "tracked", "rings", "files" };
+	__u64 bytes = 0, objects = 0;
+	int i;
+
+	ASSERT_EQ(MMSCOPE_MODULE_MEM_NR + 1, n);
+	for (i = 0; i < MMSCOPE_MODULE_MEM_NR; i++) {
+		EXPECT_EQ(i, r[i].kind);
+		EXPECT_STREQ(what[i], r[i].what);
+		EXPECT_EQ(0, r[i].__pad0 | r[i].__reserved[0] | r[i].__reserved[1]);
+		bytes += r[i].bytes;
+		objects += r[i].objects;
+	}
+	EXPECT_EQ(MMSCOPE_MODULE_MEM_TOTAL, r[n - 1].kind);
+	EXPECT_STREQ("total", r[n - 1].what);
+	EXPECT_EQ(bytes, r[n - 1].bytes);
+	EXPECT_EQ(objects, r[n - 1].objects);
+}
+
+/*
+ * One more tracked process is one more "tracked" object of one entry's
+ * bytes (every entry the same size), one more open file one more "files"
+ * object; undoing each gives the figures back.
+ */
+TEST_F(table, module_memory_counts_entries_and_files)
+{
+	struct mmscope_module_mem_rec r0[16], r1[16], r2[16];
+	const int T = MMSCOPE_MODULE_MEM_TRACKED, F = MMSCOPE_MODULE_MEM_FILES;
+	__u64 entry;
+	int n, fd2;
+
+	n = mmscope_module_memory(self->fd, r0);
+	check_module_memory(_metadata, r0, n);
+	ASSERT_EQ(0, mmscope_track_ioc(self->fd, self->idle, 0));
+	self->untrack[0] = self->idle;
+	n = mmscope_module_memory(self->fd, r1);
+	check_module_memory(_metadata, r1, n);
+	EXPECT_EQ(r0[T].objects + 1, r1[T].objects);
+	entry = r1[T].bytes - r0[T].bytes;
+	EXPECT_LT(0, entry);
+	EXPECT_EQ(r1[T].objects * entry, r1[T].bytes);
+	EXPECT_EQ(r0[F].bytes, r1[F].bytes);
+	EXPECT_EQ(r0[n - 1].bytes + entry, r1[n - 1].bytes);
+
+	fd2 = mmscope_open();
+	ASSERT_LE(0, fd2);
+	n = mmscope_module_memory(self->fd, r2);
+	check_module_memory(_metadata, r2, n);
+	EXPECT_EQ(r1[F].objects + 1, r2[F].objects);
+	EXPECT_LT(r1[F].bytes, r2[F].bytes);
+	EXPECT_EQ(r1[T].bytes, r2[T].bytes);
+	close(fd2);
+
+	ASSERT_EQ(0, mmscope_track_ioc(self->fd, self->idle, MMSCOPE_TRACK_REMOVE));
+	self->untrack[0] = 0;
+	n = mmscope_module_memory(self->fd, r2);
+	check_module_memory(_metadata, r2, n);
+	EXPECT_EQ(0, memcmp(r0, r2, n * sizeof(r0[0])));
+	TH_LOG("one tracked entry: %llu bytes", (unsigned long long)entry);
+}
+
+/* The memory file and the stats file's "held" lines show the records' figures. */
+TEST_F(table, module_memory_agrees_with_text)
+{
+	struct mmscope_module_mem_rec r[16];
+	char text[8192], what[32], *l, *nl;
+	unsigned long long b, o;
+	int n, i = 0, held = 0, j;
+
+	ASSERT_EQ(0, mmscope_track_ioc(self->fd, self->idle, 0));
+	self->untrack[0] = self->idle;
+	n = mmscope_module_memory(self->fd, r);
+	check_module_memory(_metadata, r, n);
+	ASSERT_LT(0, mmscope_slurp_file(MMSCOPE_DEBUGFS "/memory", text, sizeof(text)));
+	EXPECT_EQ(0, strncmp(text, "# mmscope memory format 1\n", 26));
+	for (l = text; (nl = strchr(l, '\n')); l = nl + 1) {
+		if (*l == '#')
+			continue;
+		ASSERT_EQ(3, sscanf(l, "%31s %llu %llu", what, &b, &o));
+		ASSERT_GT(n, i);
+		EXPECT_STREQ(r[i].what, what);
+		EXPECT_EQ(r[i].bytes, b);
+		EXPECT_EQ(r[i].objects, o);
+		i++;
+	}
+	EXPECT_EQ(n, i);
+	ASSERT_LT(0, mmscope_slurp_file(MMSCOPE_DEBUGFS "/stats", text, sizeof(text)));
+	for (l = text; (nl = strchr(l, '\n')); l = nl + 1) {
+		if (sscanf(l, "held %31s %llu %llu", what, &b, &o) != 3)
+			continue;
+		for (j = 0; j < n && strcmp(r[j].what, what); j++)
+			;
+		ASSERT_GT(n, j) TH_LOG("stats: held %s is no record", what);
+		EXPECT_EQ(r[j].bytes, b);
+		EXPECT_EQ(r[j].objects, o);
+		held++;
+	}
+	EXPECT_EQ(n, held);
 }
 
 /*

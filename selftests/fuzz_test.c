@@ -41,6 +41,14 @@
 #include "kselftest_harness.h"
 #include "mmscope_test.h"
 
+/* The records of MMSCOPE_FEATURE_INTROSPECT: one layout for -m32 and -m64. */
+_Static_assert(sizeof(struct mmscope_tracked_rec) == MMSCOPE_TRACKED_REC_SIZE_VER0,
+	       "tracked record size");
+_Static_assert(offsetof(struct mmscope_tracked_rec, faults_total) == 8, "faults_total offset");
+_Static_assert(sizeof(struct mmscope_module_mem_rec) == MMSCOPE_MODULE_MEM_REC_SIZE_VER0,
+	       "module memory record size");
+_Static_assert(offsetof(struct mmscope_module_mem_rec, bytes) == 24, "bytes offset");
+
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE	0x100000
 #endif
@@ -135,7 +143,7 @@ static const char *res_set(unsigned int m, char *buf, size_t len)
 enum {
 	OP_GET_API, OP_MM_SUMMARY, OP_PT_WALK, OP_VMAS, OP_TRACK, OP_FAULT_STATS,
 	OP_FAULT_STREAM, OP_PHYS_ZONES, OP_PHYS_BUDDY, OP_PHYS_LRU,
-	OP_PHYS_STATS, OP_PHYS_SLAB,
+	OP_PHYS_STATS, OP_PHYS_SLAB, OP_TRACKED, OP_MODULE_MEMORY,
 	OP_NR_IOCTLS,
 	OP_BAD_NUMBER = OP_NR_IOCTLS,	/* a command's number, other size/direction */
 	OP_UNUSED,			/* magic 0xBE, a number nobody uses */
@@ -189,6 +197,12 @@ static const struct op {
 			    MMSCOPE_PHYS_STAT_REC_SIZE_VER0, D_COMMON | B(EINTR) },
 	[OP_PHYS_SLAB] = { "PHYS_SLAB", MMSCOPE_IOC_PHYS_SLAB, MMSCOPE_PHYS_SNAP_SIZE_VER0,
 			   MMSCOPE_SLAB_REC_SIZE_VER0, D_COMMON | B(EINTR) | B(ENODATA) },
+	/* The module itself: phys_snap's rules, no walk to interrupt. */
+	[OP_TRACKED] = { "TRACKED", MMSCOPE_IOC_TRACKED, MMSCOPE_PHYS_SNAP_SIZE_VER0,
+			 MMSCOPE_TRACKED_REC_SIZE_VER0, D_COMMON },
+	[OP_MODULE_MEMORY] = { "MODULE_MEMORY", MMSCOPE_IOC_MODULE_MEMORY,
+			       MMSCOPE_PHYS_SNAP_SIZE_VER0, MMSCOPE_MODULE_MEM_REC_SIZE_VER0,
+			       D_COMMON },
 	[OP_BAD_NUMBER] = { "bad-size-or-dir", 0, 0, 0, B(ENOTTY) },
 	[OP_UNUSED] = { "unused-0xBE", 0, 0, 0, B(ENOTTY) },
 	[OP_FOREIGN] = { "foreign-type", 0, 0, 0, B(ENOTTY) },
@@ -1439,7 +1453,8 @@ static void check_get_api(struct fz *fz, struct call *c)
 			   (1ULL << _MMSCOPE_IOC_FAULT_STREAM) |
 			   (1ULL << _MMSCOPE_IOC_PHYS_ZONES) | (1ULL << _MMSCOPE_IOC_PHYS_BUDDY) |
 			   (1ULL << _MMSCOPE_IOC_PHYS_LRU) | (1ULL << _MMSCOPE_IOC_PHYS_STATS) |
-			   (1ULL << _MMSCOPE_IOC_PHYS_SLAB);
+			   (1ULL << _MMSCOPE_IOC_PHYS_SLAB) | (1ULL << _MMSCOPE_IOC_TRACKED) |
+			   (1ULL << _MMSCOPE_IOC_MODULE_MEMORY);
 
 	memcpy(&a, c->a.view, sizeof(a));
 	if (a.api_version != MMSCOPE_API_VERSION || a.pgtable_levels != (__u32)fz->levels ||
@@ -1686,6 +1701,22 @@ static void check_event(struct fz *fz, struct call *c, const struct mmscope_faul
 			i, e->pid, e->tid, e->origin, e->access, e->result, e->memory, e->cause);
 }
 
+/* The total record (@t, after the others at @buf) is their sum: 0, or 1. */
+static int module_memory_sum(const char *buf, __u32 rec_size,
+			     const struct mmscope_module_mem_rec *t)
+{
+	__u64 bytes = 0, objects = 0;
+	int i;
+
+	for (i = 0; i < MMSCOPE_MODULE_MEM_NR; i++) {
+		const struct mmscope_module_mem_rec *m = (const void *)(buf + i * rec_size);
+
+		bytes += m->bytes;
+		objects += m->objects;
+	}
+	return t->bytes != bytes || t->objects != objects;
+}
+
 static void check_phys(struct fz *fz, struct call *c)
 {
 	struct mmscope_phys_snap s, in;
@@ -1700,7 +1731,11 @@ static void check_phys(struct fz *fz, struct call *c)
 		fz_fail(fz, c, "PHYS changed input fields", "%s", "");
 	cap = in.buf_len / in.rec_size;
 	want = s.nr_total < cap ? s.nr_total : cap;
-	if (s.nr_recs != want || s.nr_recs * in.rec_size > c->b.wr || !s.nr_total ||
+	/* an empty table is the only empty snapshot */
+	if (s.nr_recs != want || s.nr_recs * in.rec_size > c->b.wr ||
+	    (!s.nr_total && c->op != OP_TRACKED) ||
+	    (c->op == OP_TRACKED && s.nr_total > MMSCOPE_TRACK_MAX) ||
+	    (c->op == OP_MODULE_MEMORY && s.nr_total != MMSCOPE_MODULE_MEM_NR + 1) ||
 	    (c->op == OP_PHYS_STATS && s.nr_total != MMSCOPE_VIEW_NR)) {
 		fz_fail(fz, c, "PHYS counts inconsistent",
 			"nr_recs %llu nr_total %llu (room %llu, writable %zu)",
@@ -1754,6 +1789,26 @@ static void check_phys(struct fz *fz, struct call *c)
 			bad |= !memchr(sl->name, 0, sizeof(sl->name)) || (sl->flags & ~7U) ||
 			       sl->__pad0 ||
 			       nonzero((void *)sl->__reserved, sizeof(sl->__reserved));
+			break;
+		}
+		case OP_TRACKED: {
+			const struct mmscope_tracked_rec *t = (const void *)p;
+
+			/* an adopted child carries its parent's CHILDREN */
+			bad |= t->pid <= 0 || (t->flags & ~MMSCOPE_TRACKED_FLAGS_ALL) ||
+			       ((t->flags & MMSCOPE_TRACKED_ADOPTED) &&
+				!(t->flags & MMSCOPE_TRACKED_CHILDREN)) ||
+			       nonzero((void *)t->__reserved, sizeof(t->__reserved));
+			break;
+		}
+		case OP_MODULE_MEMORY: {
+			const struct mmscope_module_mem_rec *m = (const void *)p;
+			__u32 kind = i == MMSCOPE_MODULE_MEM_NR ? MMSCOPE_MODULE_MEM_TOTAL : i;
+
+			bad |= m->kind != kind || m->__pad0 || !memchr(m->what, 0, sizeof(m->what)) ||
+			       nonzero((void *)m->__reserved, sizeof(m->__reserved));
+			if (i == MMSCOPE_MODULE_MEM_NR)
+				bad |= module_memory_sum(c->b.view, in.rec_size, m);
 			break;
 		}
 		}
@@ -2824,6 +2879,7 @@ static void fuzz_one(struct fz *fz, int op)
 		break;
 	case OP_PHYS_ZONES: case OP_PHYS_BUDDY: case OP_PHYS_LRU:
 	case OP_PHYS_STATS: case OP_PHYS_SLAB:
+	case OP_TRACKED: case OP_MODULE_MEMORY:
 		op_phys(fz, c);
 		break;
 	case OP_READ:
@@ -3246,19 +3302,21 @@ TEST_F_TIMEOUT(fuzz, process_memory, 300)
 TEST_F_TIMEOUT(fuzz, faults, 300)
 {
 	unsigned int w[OP_NR] = {
-		[OP_TRACK] = 12, [OP_FAULT_STATS] = 25, [OP_FAULT_STREAM] = 25, [OP_READ] = 24,
-		[OP_POLL] = 10, [OP_BAD_NUMBER] = 2, [OP_UNUSED] = 2,
+		[OP_TRACK] = 12, [OP_FAULT_STATS] = 22, [OP_FAULT_STREAM] = 22, [OP_READ] = 22,
+		[OP_POLL] = 10, [OP_TRACKED] = 6, [OP_MODULE_MEMORY] = 2, [OP_BAD_NUMBER] = 2,
+		[OP_UNUSED] = 2,
 	};
 
 	fuzz_run(self->fz, w, 25, 1);
 }
 
-/* The physical-memory snapshots. */
+/* The physical-memory snapshots, and the module's own (TRACKED, MODULE_MEMORY). */
 TEST_F_TIMEOUT(fuzz, phys, 300)
 {
 	unsigned int w[OP_NR] = {
-		[OP_PHYS_ZONES] = 20, [OP_PHYS_BUDDY] = 18, [OP_PHYS_LRU] = 18,
-		[OP_PHYS_STATS] = 20, [OP_PHYS_SLAB] = 18, [OP_BAD_NUMBER] = 3, [OP_UNUSED] = 3,
+		[OP_PHYS_ZONES] = 18, [OP_PHYS_BUDDY] = 16, [OP_PHYS_LRU] = 16,
+		[OP_PHYS_STATS] = 18, [OP_PHYS_SLAB] = 16, [OP_TRACKED] = 5,
+		[OP_MODULE_MEMORY] = 5, [OP_BAD_NUMBER] = 3, [OP_UNUSED] = 3,
 	};
 
 	fuzz_run(self->fz, w, 10, 0);
@@ -3272,7 +3330,7 @@ TEST_F_TIMEOUT(fuzz, everything, 300)
 		[OP_TRACK] = 5,
 		[OP_FAULT_STATS] = 8, [OP_FAULT_STREAM] = 8, [OP_PHYS_ZONES] = 3,
 		[OP_PHYS_BUDDY] = 3, [OP_PHYS_LRU] = 3, [OP_PHYS_STATS] = 3, [OP_PHYS_SLAB] = 3,
-		[OP_BAD_NUMBER] = 6, [OP_UNUSED] = 6, [OP_FOREIGN] = 5, [OP_READ] = 8,
+		[OP_TRACKED] = 3, [OP_MODULE_MEMORY] = 2, [OP_BAD_NUMBER] = 6, [OP_UNUSED] = 6, [OP_FOREIGN] = 5, [OP_READ] = 8,
 		[OP_POLL] = 4,
 	};
 

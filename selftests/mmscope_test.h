@@ -1057,6 +1057,56 @@ static inline void mmscope_zram_swap_off(struct mmscope_swap *s)
 	s->zram_loaded_by_us = 0;
 }
 
+/* ---- the module itself: TRACKED, MODULE_MEMORY ----------------------------- */
+
+/* Whether the module behind @fd offers TRACKED and MODULE_MEMORY. */
+static inline int mmscope_has_introspect(int fd)
+{
+	struct mmscope_api api;
+
+	if (mmscope_api_of(fd, &api))
+		return 0;
+	return (api.features & MMSCOPE_FEATURE_INTROSPECT) &&
+	       (api.ioctls & (1ULL << _MMSCOPE_IOC_TRACKED)) &&
+	       (api.ioctls & (1ULL << _MMSCOPE_IOC_MODULE_MEMORY));
+}
+
+/* The tracked processes into @r (room for MMSCOPE_TRACK_MAX); count or -errno. */
+static inline int mmscope_tracked(int fd, struct mmscope_tracked_rec *r)
+{
+	struct mmscope_phys_snap s;
+	int ret = mmscope_phys_ioc(fd, MMSCOPE_IOC_TRACKED, sizeof(*r), r,
+				   MMSCOPE_TRACK_MAX * sizeof(*r), &s);
+
+	if (ret)
+		return ret;
+	return s.nr_recs == s.nr_total ? (int)s.nr_recs : -EOVERFLOW;
+}
+
+/* @pid's record among the @n at @r, or NULL. */
+static inline const struct mmscope_tracked_rec *
+mmscope_tracked_find(const struct mmscope_tracked_rec *r, int n, pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (r[i].pid == pid)
+			return &r[i];
+	return NULL;
+}
+
+/* MODULE_MEMORY into @r (room for 16 records); count or -errno. */
+static inline int mmscope_module_memory(int fd, struct mmscope_module_mem_rec *r)
+{
+	struct mmscope_phys_snap s;
+	int ret = mmscope_phys_ioc(fd, MMSCOPE_IOC_MODULE_MEMORY, sizeof(*r), r,
+				   16 * sizeof(*r), &s);
+
+	if (ret)
+		return ret;
+	return s.nr_recs == s.nr_total ? (int)s.nr_recs : -EOVERFLOW;
+}
+
 /* ---- faults: the device side --------------------------------------------- */
 
 /* Whether the module behind @fd offers TRACK, FAULT_STATS and FAULT_STREAM. */

@@ -193,7 +193,7 @@ TEST_F(perm, every_entry_point_is_listed)
 {
 	const char *const expect[] = {
 		"/dev/mmscope", "/version", "/track", "/zones", "/buddy", "/lru",
-		"/slab", "/stats", "/summary", "/vmas", "/pagetable", "/faults",
+		"/slab", "/stats", "/memory", "/summary", "/vmas", "/pagetable", "/faults",
 	};
 	int i;
 

@@ -614,7 +614,8 @@ static int snap_emit(void *ctx, unsigned int kind, const void *rec)
 
 /**
  * mmscope_ioc_snapshot - a view's snapshot into the caller's buffer
- * @cmd: the command of a row with .snapshot (MMSCOPE_IOC_PHYS_*)
+ * @cmd: the command of a row with .snapshot (MMSCOPE_IOC_PHYS_*, TRACKED,
+ *	MODULE_MEMORY)
  * @uarg: struct mmscope_phys_snap
  *
  * Return: 0, -ENOTTY (no such command), or the -errno the uapi header lists.
@@ -634,6 +635,8 @@ static long mmscope_ioc_snapshot(unsigned int cmd, void __user *uarg)
 	BUILD_BUG_ON(sizeof(struct mmscope_lru_rec) != MMSCOPE_LRU_REC_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct mmscope_slab_rec) != MMSCOPE_SLAB_REC_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct mmscope_phys_stat_rec) != MMSCOPE_PHYS_STAT_REC_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct mmscope_tracked_rec) != MMSCOPE_TRACKED_REC_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct mmscope_module_mem_rec) != MMSCOPE_MODULE_MEM_REC_SIZE_VER0);
 
 	for (i = 0; i < mmscope_nr_views; i++)
 		if (mmscope_views[i].snapshot && mmscope_views[i].ioctl == cmd)

@@ -595,11 +595,18 @@ static void fault_detach(struct mmscope_task *t)
 	t->client[FAULT_CLIENT] = NULL;
 }
 
+/* TRACKED's faults_total: one atomic read, as FAULT_STATS' total. */
+static void fault_describe(struct mmscope_task *t, struct mmscope_tracked_rec *r)
+{
+	r->faults_total = atomic64_read(&faults_of(t)->total);
+}
+
 static const struct mmscope_track_client fault_client = {
 	.slot = FAULT_CLIENT,
 	.bytes = sizeof(struct mmscope_faults),
 	.attach = fault_attach,
 	.detach = fault_detach,
+	.describe = fault_describe,
 	.start = fault_hooks_start,
 	.stop = fault_hooks_stop,
 };

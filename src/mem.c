@@ -6,6 +6,7 @@
  * Atomics only; no lock.
  */
 #include <linux/atomic.h>
+#include <linux/string.h>
 
 #include "mem.h"
 
@@ -35,17 +36,24 @@ void mmscope_mem_uncharge(enum mmscope_mem_kind kind, size_t bytes)
 }
 
 /**
- * mmscope_mem_snapshot - one struct mmscope_held_rec per kind, then the total
+ * mmscope_mem_snapshot - one struct mmscope_module_mem_rec per kind, then the total
  * @kind: the record kind @emit is called with
- * Return: 0 or what @emit returned.
+ *
+ * Each kind's two counters are read apart, so a charge racing with the pass
+ * may show in one and not yet in the other; the total is the sum of the
+ * records emitted, never read separately.  Return: 0 or what @emit returned.
  */
 int mmscope_mem_snapshot(unsigned int kind, mmscope_emit_t emit, void *ctx)
 {
-	struct mmscope_held_rec r, total = { .what = "total" };
+	struct mmscope_module_mem_rec r, total = {
+		.kind = MMSCOPE_MODULE_MEM_TOTAL, .what = "total",
+	};
 	int i, err;
 
 	for (i = 0; i < MMSCOPE_NR_MEM_KINDS; i++) {
-		r.what = mem_names[i];
+		memset(&r, 0, sizeof(r));
+		r.kind = i;
+		strscpy(r.what, mem_names[i], sizeof(r.what));
 		r.bytes = atomic_long_read(&mem_bytes[i]);
 		r.objects = atomic_long_read(&mem_objects[i]);
 		err = emit(ctx, kind, &r);

@@ -7,22 +7,19 @@
 
 #include "mmscope.h"
 
+/* What holds it: the uapi's kinds (MMSCOPE_IOC_MODULE_MEMORY). */
 enum mmscope_mem_kind {
-	MMSCOPE_MEM_TRACKED,	/* tracked-process entries, children pending */
-	MMSCOPE_MEM_RINGS,	/* FAULT_STREAM rings */
-	MMSCOPE_MEM_FILES,	/* open /dev/mmscope files */
-	MMSCOPE_NR_MEM_KINDS
+	MMSCOPE_MEM_TRACKED = MMSCOPE_MODULE_MEM_TRACKED,	/* tracked entries, children pending */
+	MMSCOPE_MEM_RINGS = MMSCOPE_MODULE_MEM_RINGS,		/* FAULT_STREAM rings */
+	MMSCOPE_MEM_FILES = MMSCOPE_MODULE_MEM_FILES,		/* open /dev/mmscope files */
+	MMSCOPE_NR_MEM_KINDS = MMSCOPE_MODULE_MEM_NR
 };
 
 /* A charge fails (false) past @limit bytes of its kind. */
 bool mmscope_mem_charge(enum mmscope_mem_kind kind, size_t bytes, size_t limit);
 void mmscope_mem_uncharge(enum mmscope_mem_kind kind, size_t bytes);
 
-/* What mmscope_mem_snapshot() emits: one per kind, then "total". */
-struct mmscope_held_rec {
-	const char *what;
-	long bytes, objects;
-};
+/* Emits one struct mmscope_module_mem_rec per kind, then the total. */
 int mmscope_mem_snapshot(unsigned int kind, mmscope_emit_t emit, void *ctx);
 
 #endif /* _MMSCOPE_MEM_H */

@@ -418,6 +418,7 @@ static void track_fork(void *data, struct task_struct *parent,
 		atomic_long_inc(&children_dropped);
 		goto out;
 	}
+	t->adopted = true;
 	hash_insert(t);
 	llist_add(&t->adopt, &adopt_list);
 	schedule_work(&adopt_work);
@@ -502,14 +503,40 @@ void mmscope_track_owner_close(struct mmscope_track_owner *o)
 	flush_work(&adopt_work);	/* children queued meanwhile: dropped */
 }
 
+/* @t's record, its clients' fields included (table lock held). */
+static void describe_task(struct mmscope_task *t, struct mmscope_tracked_rec *r)
+{
+	const struct mmscope_track_client *c;
+	int i;
+
+	lockdep_assert_held(&mmscope_tasks_lock);
+	memset(r, 0, sizeof(*r));
+	r->pid = t->nr;
+	if (!pid_has_task(t->pid, PIDTYPE_TGID))
+		r->flags |= MMSCOPE_TRACKED_EXITED;
+	if (t->track_flags & MMSCOPE_TRACK_CHILDREN)
+		r->flags |= MMSCOPE_TRACKED_CHILDREN;
+	if (t->owner)
+		r->flags |= MMSCOPE_TRACKED_ON_CLOSE;
+	if (t->adopted)
+		r->flags |= MMSCOPE_TRACKED_ADOPTED;
+	smp_rmb();	/* the exit, then what the clients count (fault.c's rule) */
+	for (i = 0; i < ARRAY_SIZE(clients); i++) {
+		c = clients[i];
+		if (c && c->describe)
+			c->describe(t, r);
+	}
+}
+
 /**
- * mmscope_track_snapshot - one struct mmscope_track_rec per tracked process
- * @emit: called with kind 0 after the table lock is dropped
+ * mmscope_track_snapshot - one struct mmscope_tracked_rec per tracked process
+ * @emit: called with kind 0, in the table's order, after the table lock is
+ *	dropped
  * Return: 0, -ENOMEM, or what @emit returned.
  */
 int mmscope_track_snapshot(mmscope_emit_t emit, void *ctx)
 {
-	struct mmscope_track_rec *recs;
+	struct mmscope_tracked_rec *recs;
 	struct mmscope_task *t;
 	unsigned int n = 0, i;
 	int err = 0;
@@ -519,10 +546,9 @@ int mmscope_track_snapshot(mmscope_emit_t emit, void *ctx)
 		return -ENOMEM;
 	mutex_lock(&mmscope_tasks_lock);
 	list_for_each_entry(t, &mmscope_tasks, node) {
-		if (n == MMSCOPE_TRACK_MAX)
+		if (WARN_ON_ONCE(n == MMSCOPE_TRACK_MAX))
 			break;
-		recs[n].nr = t->nr;
-		recs[n++].live = pid_has_task(t->pid, PIDTYPE_TGID);
+		describe_task(t, &recs[n++]);
 	}
 	mutex_unlock(&mmscope_tasks_lock);
 	for (i = 0; i < n && !err; i++)

@@ -34,6 +34,7 @@ struct mmscope_task {
 	struct list_head node;		/* in the table; mmscope_tasks_lock */
 	struct hlist_node hnode;	/* RCU hash by pid, for the probes */
 	unsigned int track_flags;	/* MMSCOPE_TRACK_CHILDREN */
+	bool adopted;			/* made by the fork probe */
 	struct llist_node adopt;	/* a child waiting to be listed */
 	pid_t nr;			/* tgid, as the tracker wrote it */
 	struct pid *pid;		/* referenced */
@@ -61,6 +62,8 @@ struct mmscope_track_client {
 	 * unlisted(), must wait for file operations still using @t). */
 	void (*listed)(struct mmscope_task *t);
 	void (*unlisted)(struct mmscope_task *t);
+	/* Its fields of @t's TRACKED record; table lock held, for every entry */
+	void (*describe)(struct mmscope_task *t, struct mmscope_tracked_rec *r);
 };
 void mmscope_track_register(const struct mmscope_track_client *c);
 
@@ -82,11 +85,7 @@ void mmscope_track_assert_locked(void);
 bool mmscope_task_is_tracked(struct task_struct *task);
 struct mmscope_task *mmscope_track_lookup_rcu(struct task_struct *task);
 
-/* The track view: one record per tracked process, in the table's order. */
-struct mmscope_track_rec {
-	pid_t nr;
-	bool live;
-};
+/* The track view: one struct mmscope_tracked_rec per tracked process. */
 int mmscope_track_snapshot(mmscope_emit_t emit, void *ctx);
 
 /* A kernel tracepoint by name, or NULL. */

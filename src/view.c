@@ -116,11 +116,13 @@ static int track_produce(const struct mmscope_view *v, void *target,
 	return mmscope_track_snapshot(emit, ctx);
 }
 
+/* Format 1 shows pid and state; the flags and faults are the record's. */
 static void print_track(struct seq_file *m, const void *rec)
 {
-	const struct mmscope_track_rec *r = rec;
+	const struct mmscope_tracked_rec *r = rec;
 
-	seq_printf(m, "%d %s\n", r->nr, r->live ? "live" : "exited");
+	seq_printf(m, "%d %s\n", r->pid,
+		   r->flags & MMSCOPE_TRACKED_EXITED ? "exited" : "live");
 }
 
 /* "PID" tracks, "-PID" untracks. */
@@ -304,9 +306,24 @@ static void print_stat(struct seq_file *m, const void *rec)
 
 static void print_held(struct seq_file *m, const void *rec)
 {
-	const struct mmscope_held_rec *r = rec;
+	const struct mmscope_module_mem_rec *r = rec;
 
-	seq_printf(m, "held %s %ld %ld\n", r->what, r->bytes, r->objects);
+	seq_printf(m, "held %s %llu %llu\n", r->what, r->bytes, r->objects);
+}
+
+/* ---- memory: what the module holds, the stats file's "held" lines ---- */
+
+static int memory_produce(const struct mmscope_view *v, void *target,
+			  mmscope_emit_t emit, void *ctx)
+{
+	return mmscope_mem_snapshot(0, emit, ctx);
+}
+
+static void print_memory(struct seq_file *m, const void *rec)
+{
+	const struct mmscope_module_mem_rec *r = rec;
+
+	seq_printf(m, "%s %llu %llu\n", r->what, r->bytes, r->objects);
 }
 
 const struct mmscope_view mmscope_views[] = {
@@ -319,10 +336,12 @@ const struct mmscope_view mmscope_views[] = {
 	}, {
 		.name = "track", .mode = 0600, .format = 1,
 		.legend = "pid state(live|exited)",
-		.ioctl = MMSCOPE_IOC_TRACK,
+		/* the write side, MMSCOPE_IOC_TRACK, has a handler of its own */
+		.ioctl = MMSCOPE_IOC_TRACKED, .snapshot = true,
 		.produce = track_produce,
 		.write = track_write,
-		.kinds[0] = { .print = print_track },
+		.kinds[0] = { sizeof(struct mmscope_tracked_rec),
+			      MMSCOPE_TRACKED_REC_SIZE_VER0, print_track },
 		.bufsize = PAGE_SIZE,
 	}, {
 		.name = "zones", .mode = 0400, .format = 1,
@@ -366,6 +385,14 @@ const struct mmscope_view mmscope_views[] = {
 			{ 0, 0, print_held },	/* module memory: text only */
 		},
 		.bufsize = 4 * 1024,
+	}, {
+		.name = "memory", .mode = 0400, .format = 1,
+		.legend = "what(tracked|rings|files|total) bytes objects",
+		.ioctl = MMSCOPE_IOC_MODULE_MEMORY, .snapshot = true,
+		.produce = memory_produce,
+		.kinds[0] = { sizeof(struct mmscope_module_mem_rec),
+			      MMSCOPE_MODULE_MEM_REC_SIZE_VER0, print_memory },
+		.bufsize = PAGE_SIZE,
 	}, {
 		.name = "slab", .mode = 0400, .format = 1,
 		.legend = "name objsize object_size objperslab pagesperslab active_objs num_objs active_slabs num_slabs partial_slabs partial_free partial_walked refcount cache_flags(hex) flags(hex:1=estimated,2=nodes_cut,4=mismatch) node_partial(comma-separated,per node id)",

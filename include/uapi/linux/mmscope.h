@@ -36,12 +36,14 @@ enum {
 	_MMSCOPE_IOC_TRACK = 0x10,
 	_MMSCOPE_IOC_FAULT_STATS = 0x11,
 	_MMSCOPE_IOC_FAULT_STREAM = 0x12,
+	_MMSCOPE_IOC_TRACKED = 0x13,		/* MMSCOPE_FEATURE_INTROSPECT */
 	/* physical memory (MMSCOPE_FEATURE_PHYS_MEMORY) */
 	_MMSCOPE_IOC_PHYS_ZONES = 0x20,
 	_MMSCOPE_IOC_PHYS_BUDDY = 0x21,
 	_MMSCOPE_IOC_PHYS_LRU = 0x22,
 	_MMSCOPE_IOC_PHYS_STATS = 0x23,
 	_MMSCOPE_IOC_PHYS_SLAB = 0x24,
+	_MMSCOPE_IOC_MODULE_MEMORY = 0x25,	/* MMSCOPE_FEATURE_INTROSPECT */
 };
 
 /*
@@ -70,10 +72,11 @@ struct mmscope_api {
 #define MMSCOPE_FEATURE_PT_DENSE	(1ULL << 3)	/* PT_WALK with MMSCOPE_WALK_DENSE */
 #define MMSCOPE_FEATURE_STREAM_WATERMARK (1ULL << 4)	/* FAULT_STREAM's watermark */
 #define MMSCOPE_FEATURE_TRACK_ON_CLOSE	(1ULL << 5)	/* TRACK's MMSCOPE_TRACK_ON_CLOSE */
+#define MMSCOPE_FEATURE_INTROSPECT	(1ULL << 6)	/* TRACKED, MODULE_MEMORY */
 #define MMSCOPE_FEATURES_ALL	(MMSCOPE_FEATURE_PROCESS_MEMORY | MMSCOPE_FEATURE_FAULTS | \
 				 MMSCOPE_FEATURE_PHYS_MEMORY | MMSCOPE_FEATURE_PT_DENSE | \
 				 MMSCOPE_FEATURE_STREAM_WATERMARK | \
-				 MMSCOPE_FEATURE_TRACK_ON_CLOSE)
+				 MMSCOPE_FEATURE_TRACK_ON_CLOSE | MMSCOPE_FEATURE_INTROSPECT)
 
 #define MMSCOPE_IOC_GET_API	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_GET_API, struct mmscope_api)
 
@@ -769,6 +772,58 @@ struct mmscope_phys_stat_rec {
 	__u64 __reserved[2];	/* out: 0 */
 };
 #define MMSCOPE_PHYS_STAT_REC_SIZE_VER0	96
+
+/*
+ * The module itself (MMSCOPE_FEATURE_INTROSPECT): what the debugfs files
+ * "track" and "memory" show, as records.  Both commands take struct
+ * mmscope_phys_snap and follow its rules above (short buffer, nr_total,
+ * buf_len 0 counts only); errors: -EINVAL (flags, reserved, rec_size),
+ * -EFAULT, -ENOMEM.
+ *
+ * MMSCOPE_IOC_TRACKED: one record per tracked process, in the order they
+ * joined the table (at most MMSCOPE_TRACK_MAX; none is not an error).  The
+ * table is read under its lock in one pass, so the list is one moment's.
+ */
+#define MMSCOPE_TRACKED_EXITED		(1U << 0)	/* the process has exited */
+#define MMSCOPE_TRACKED_CHILDREN	(1U << 1)	/* its forks are tracked too */
+#define MMSCOPE_TRACKED_ON_CLOSE	(1U << 2)	/* goes with the file that asked */
+#define MMSCOPE_TRACKED_ADOPTED		(1U << 3)	/* a tracked parent forked it */
+#define MMSCOPE_TRACKED_FLAGS_ALL	(MMSCOPE_TRACKED_EXITED | MMSCOPE_TRACKED_CHILDREN | \
+					 MMSCOPE_TRACKED_ON_CLOSE | MMSCOPE_TRACKED_ADOPTED)
+
+struct mmscope_tracked_rec {
+	__s32 pid;		/* tgid, the number TRACK and the track file take */
+	__u32 flags;		/* MMSCOPE_TRACKED_* */
+	__u64 faults_total;	/* FAULT_STATS' total at the time of the pass */
+	__u64 __reserved[2];	/* out: 0 */
+};
+#define MMSCOPE_TRACKED_REC_SIZE_VER0	32
+
+/*
+ * MMSCOPE_IOC_MODULE_MEMORY: memory the module holds between calls, by what
+ * holds it: one record per kind in enum order, then one of kind
+ * MMSCOPE_MODULE_MEM_TOTAL whose figures are the sums of the others.
+ */
+enum mmscope_module_mem_kind {
+	MMSCOPE_MODULE_MEM_TRACKED,	/* tracked-process entries, children pending */
+	MMSCOPE_MODULE_MEM_RINGS,	/* FAULT_STREAM rings */
+	MMSCOPE_MODULE_MEM_FILES,	/* open /dev/mmscope files */
+	MMSCOPE_MODULE_MEM_NR,		/* a later module may add kinds before it */
+};
+#define MMSCOPE_MODULE_MEM_TOTAL	0xffffffffU	/* kind of the last record */
+
+struct mmscope_module_mem_rec {
+	__u32 kind;		/* enum mmscope_module_mem_kind, or _TOTAL */
+	__u32 __pad0;		/* out: 0 */
+	char what[16];		/* "tracked", "rings", "files", "total"; NUL-terminated */
+	__u64 bytes;		/* held now */
+	__u64 objects;		/* allocations those bytes are in */
+	__u64 __reserved[2];	/* out: 0 */
+};
+#define MMSCOPE_MODULE_MEM_REC_SIZE_VER0	56
+
+#define MMSCOPE_IOC_TRACKED	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_TRACKED, struct mmscope_phys_snap)
+#define MMSCOPE_IOC_MODULE_MEMORY _IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_MODULE_MEMORY, struct mmscope_phys_snap)
 
 #define MMSCOPE_IOC_VMAS	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_VMAS, struct mmscope_vmas)
 
