@@ -10,6 +10,14 @@
  *   tool_holder --touch N   write N new anonymous pages, print its own
  * getrusage() minor and major faults on stderr ("self MINOR MAJOR"), exit:
  * a command for "mmscope faults --".
+ *   tool_holder --serve N   say "r" and obey one letter at a time on stdin
+ * (EOF ends it), each answered with a line on stdout that ends with its own
+ * minor+major faults since it began to wait for the letter (getrusage()):
+ *   t  write N new anonymous pages: "t ADDRESS OWN"
+ *   f  fork a child that writes N new anonymous pages and exits; once it
+ *      is a zombie (not reaped): "f CHILD OWN"
+ *   w  reap it: "w MINOR MAJOR OWN", the child's wait4() rusage
+ * Every path runs once before "r", so waiting and answering fault nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,11 +25,116 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 
 #include "tool_holder.h"
+
+static long own_faults(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt + ru.ru_majflt;
+}
+
+static char *touch(unsigned long n)
+{
+	char *a = mmap(NULL, n * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned long i;
+
+	if (a == MAP_FAILED)
+		_exit(1);
+	madvise(a, n * 4096, MADV_NOHUGEPAGE);
+	for (i = 0; i < n; i++)
+		a[i * 4096] = 1;
+	return a;
+}
+
+static void say(const char *line)
+{
+	size_t len = strlen(line);
+
+	if (write(1, line, len) != (ssize_t)len)
+		_exit(1);
+}
+
+/* The answer line and, in its last byte, the letter read. */
+#define SERVE_IO	256
+
+/* One letter: what it asks, the answer in @line (see above). */
+static void serve_one(char c, unsigned long n, long before, pid_t *child, char *line, size_t len)
+{
+	struct rusage ru;
+	siginfo_t si;
+	char *a;
+
+	switch (c) {
+	case 't':
+		a = touch(n);
+		snprintf(line, len, "t %lx %ld\n", (unsigned long)a, own_faults() - before);
+		break;
+	case 'f':
+		*child = fork();
+		if (*child == 0) {
+			touch(n);
+			_exit(0);
+		}
+		while (waitid(P_PID, *child, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+			;
+		/*
+		 * The fork made our pages copy-on-write: write now, before
+		 * measuring, what measuring, answering and the next read()
+		 * write (the stack below, the line and the letter, which
+		 * share @line's buffer): the same calls once, then for real.
+		 */
+		memset(line, 0, SERVE_IO);
+		snprintf(line, len, "f %d %ld\n", (int)*child, own_faults() - before);
+		snprintf(line, len, "f %d %ld\n", (int)*child, own_faults() - before);
+		break;
+	case 'w':
+		memset(&ru, 0, sizeof(ru));
+		while (wait4(*child, NULL, 0, &ru) < 0 && errno == EINTR)
+			;
+		snprintf(line, len, "w %ld %ld %ld\n", ru.ru_minflt, ru.ru_majflt,
+			 own_faults() - before);
+		break;
+	default:
+		snprintf(line, len, "? 0\n");
+	}
+}
+
+static int serve(unsigned long n)
+{
+	char io[SERVE_IO], *line = io;
+	size_t len = SERVE_IO - 1;
+	pid_t child = 0;
+	long before;
+	ssize_t got;
+
+	/* every path once, so what follows faults only in what it is asked */
+	if (read(0, &io[len], 0) < 0)
+		return 1;
+	serve_one('t', 1, own_faults(), &child, line, len);
+	serve_one('f', 1, own_faults(), &child, line, len);
+	serve_one('w', 1, own_faults(), &child, line, len);
+	before = own_faults();
+	say("r\n");
+	for (;;) {
+		before = own_faults();
+		got = read(0, &io[len], 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got != 1)
+			return 0;
+		if (io[len] == '\n')
+			continue;
+		serve_one(io[len], n, before, &child, line, len);
+		say(line);
+	}
+}
 
 int main(int argc, char **argv)
 {
@@ -57,6 +170,8 @@ int main(int argc, char **argv)
 			_exit(1);
 		_exit(0);
 	}
+	if (argc == 3 && !strcmp(argv[1], "--serve"))
+		return serve(strtoul(argv[2], NULL, 10));
 	if (argc != 2)
 		return 2;
 	prctl(PR_SET_NAME, HOLDER_COMM);

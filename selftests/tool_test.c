@@ -1026,9 +1026,11 @@ static long long jsub(json_object *o, const char *axis, const char *class)
 
 /*
  * faults -- CMD: the command counted from its first fault; the tool prints
- * the module's counts beside getrusage() of the command (wait4()): minor +
- * major equal, and at least what the command measured of itself just before
- * it exited and at most 4 more (it ran its report and exit code once before
+ * the module's counts beside the command's own (its zombie's /proc/PID/stat
+ * minflt + majflt, read before it is reaped) and wait4()'s rusage (which
+ * would add reaped descendants): module minor + major equal to its own, and
+ * that at least what the command measured of itself just before it exited
+ * and at most 4 more (it ran its report and exit code once before
  * measuring; the first run here faulted 17 times in stdio's exit path).  What the command did is
  * there: TOUCH_PAGES new anonymous pages.  And it is untracked afterwards.
  */
@@ -1037,7 +1039,7 @@ TEST_F_TIMEOUT(tool, faults_of_a_command, 120)
 	char prog[512], n[16];
 	const char *args[] = { "--json", "faults", "--", prog, "--touch", n, NULL };
 	const char *text[] = { "faults", "--", prog, "--touch", n, NULL };
-	long long self_min = -1, self_maj = -1, mod, ru;
+	long long self_min = -1, self_maj = -1, mod, own, ru;
 	json_object *doc;
 	int fd;
 
@@ -1055,13 +1057,15 @@ TEST_F_TIMEOUT(tool, faults_of_a_command, 120)
 	EXPECT_TRUE(json_object_get_boolean(json_object_object_get(doc, "exited")));
 	EXPECT_EQ(0, jint(doc, "exit_status"));
 	mod = jsub(doc, "result", "minor") + jsub(doc, "result", "major");
+	own = jsub(doc, "own", "minflt") + jsub(doc, "own", "majflt");
 	ru = jsub(doc, "rusage", "minflt") + jsub(doc, "rusage", "majflt");
-	EXPECT_EQ(ru, mod) {
-		TH_LOG("module minor+major %lld, getrusage %lld", mod, ru);
+	EXPECT_EQ(own, mod) {
+		TH_LOG("module minor+major %lld, the zombie's /proc stat %lld", mod, own);
 	}
-	EXPECT_LE(self_min + self_maj, ru);
-	EXPECT_GE(self_min + self_maj + 4, ru) {	/* write() and _exit(), warmed up */
-		TH_LOG("getrusage %lld at exit, %lld measured by the command before", ru,
+	EXPECT_LE(own, ru);	/* wait4() adds what it reaped: nothing here */
+	EXPECT_LE(self_min + self_maj, own);
+	EXPECT_GE(self_min + self_maj + 4, own) {	/* write() and _exit(), warmed up */
+		TH_LOG("/proc stat %lld at exit, %lld measured by the command before", own,
 		       self_min + self_maj);
 	}
 	EXPECT_LE(TOUCH_PAGES, jsub(doc, "cause", "anon_new"));
@@ -1187,7 +1191,7 @@ TEST_F(tool, help_and_man_list_the_same_commands)
 	}
 	man_commands(man, from_man, sizeof(from_man));
 	EXPECT_STREQ(from_help, from_man);
-	EXPECT_STREQ("info ps vmas faults zones buddy lru slab ", from_help);
+	EXPECT_STREQ("info ps vmas pt faults zones buddy lru slab snapshot diff ", from_help);
 	free(man);
 }
 
@@ -1207,6 +1211,590 @@ static void expect_exit(struct __test_metadata *_metadata, struct run *r, const 
 	EXPECT_EQ(0, r->out_len) {
 		TH_LOG("mmscope %s: stdout '%s'", argv[0], r->out);
 	}
+}
+
+/* ---- pt -------------------------------------------------------------------- */
+
+/* Lines in @s. */
+static long count_lines(const char *s)
+{
+	long n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* The holder's mapping of @len bytes whose path contains @path ("" anonymous). */
+static int holder_region(pid_t pid, unsigned long len, const char *path, unsigned long *start)
+{
+	static struct mmscope_vma v[MAX_VMAS];
+	int n = mmscope_read_vmas(pid, v, MAX_VMAS), i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].end - v[i].start == len &&
+		    (*path ? strstr(v[i].path, path) != NULL : !v[i].path[0])) {
+			*start = v[i].start;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static long long jidx_int(json_object *a, size_t i, const char *key)
+{
+	return jint(json_object_array_get_idx(a, i), key);
+}
+
+static const char *jidx_str(json_object *a, size_t i, const char *key)
+{
+	return jstr(json_object_array_get_idx(a, i), key);
+}
+
+/* Whether the comma list @list (pt's hw/sw) holds @name. */
+static int has_bit(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = list; p && (p = strstr(p, name)); p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || !p[n]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Check pt's answer for [start, start + pages) against pagemap entries @pm:
+ * runs (or dense pages) cover exactly the range, in order; each page's
+ * present and swap bits; the first PFN of a run (every PFN, dense); the
+ * soft-dirty bit where pagemap's is the entry's own (@sd_exact); the
+ * exclusive bit (mapcount 1, dense: not shared).  Returns the mismatches.
+ */
+static int pt_vs_pagemap(struct __test_metadata *_metadata, json_object *doc, int dense,
+			 unsigned long start, size_t pages, const __u64 *pm, int sd_exact)
+{
+	json_object *a = jarr(doc, dense ? "pages" : "runs");
+	unsigned long at = start;
+	size_t i, k, miss = 0;
+
+	if (!a) {
+		TH_LOG("no %s array", dense ? "pages" : "runs");
+		return 1;
+	}
+	for (i = 0; i < json_object_array_length(a); i++) {
+		unsigned long s = jidx_int(a, i, "start"), e = jidx_int(a, i, "end");
+		const char *type = jidx_str(a, i, "type"), *sw = jidx_str(a, i, "sw");
+		size_t first = (s - start) / 4096;
+
+		if (s != at || e <= s || e > start + pages * 4096 ||
+		    (unsigned long long)jidx_int(a, i, "pages") != (e - s) / 4096) {
+			if (miss++ < 5)
+				TH_LOG("record %zu: %lx-%lx after %lx", i, s, e, at);
+			at = e;
+			continue;
+		}
+		at = e;
+		for (k = first; k < first + (e - s) / 4096; k++) {
+			int present = !!(pm[k] & MMSCOPE_PM_PRESENT), swap = !!(pm[k] & MMSCOPE_PM_SWAP);
+			int excl = !!(pm[k] & MMSCOPE_PM_EXCLUSIVE);
+			int sd = !!(pm[k] & MMSCOPE_PM_SOFT_DIRTY);
+			int ok = present == !strcmp(type, "present") && swap == !strcmp(type, "swap");
+
+			if (present && (k == first || dense))
+				ok &= (pm[k] & MMSCOPE_PM_PFN_MASK) ==
+				      (unsigned long long)jidx_int(a, i, "pfn") + (dense ? 0 : k - first);
+			if (present && k == first)
+				ok &= excl == (dense ? !json_object_get_boolean(
+							json_object_object_get(json_object_array_get_idx(a, i), "shared")) :
+						       jidx_int(a, i, "mapcount") == 1);
+			if (sd_exact)
+				ok &= sd == has_bit(sw, "sd");
+			if (!ok && miss++ < 5)
+				TH_LOG("page %lx: pagemap %llx, record %zu %s sw %s pfn %llx", start + k * 4096,
+				       (unsigned long long)pm[k], i, type, sw, jidx_int(a, i, "pfn"));
+		}
+	}
+	if (at != start + pages * 4096 && miss++ < 5)
+		TH_LOG("the records end at %lx, the range at %lx", at, start + pages * 4096);
+	return miss;
+}
+
+/*
+ * pt of the holder's anonymous, file and shmem regions, runs and dense,
+ * against /proc/PID/pagemap; soft-dirty compared where pagemap's bit is
+ * the entry's: in the written regions, and everywhere after clear_refs 4.
+ */
+TEST_F_TIMEOUT(tool, pt_matches_pagemap, 180)
+{
+	static const struct {
+		unsigned long len;
+		const char *path;	/* "" anonymous, NULL the holder's file */
+		int written;
+	} reg[] = { { ANON_LEN, "", 1 }, { FILE_LEN, NULL, 0 }, { SHMEM_LEN, "memfd:mmscope-tool", 1 } };
+	char pidstr[16], range[64], path[300];
+	const char *args[] = { "--json", "pt", pidstr, "--range", range, NULL, NULL };
+	const char *text[] = { "pt", pidstr, "--range", range, NULL };
+	unsigned long start;
+	size_t r, pages, lines = 0;
+	__u64 *pm = malloc(ANON_LEN / 4096 * sizeof(*pm));
+	json_object *doc;
+	int pass, dense;
+
+	ASSERT_NE(NULL, pm);
+	ASSERT_EQ(0, holder_start(_metadata, &self->h));
+	snprintf(pidstr, sizeof(pidstr), "%d", self->h.pid);
+	for (pass = 0; pass < 2; pass++) {
+		if (pass) {
+			snprintf(path, sizeof(path), "/proc/%d/clear_refs", self->h.pid);
+			ASSERT_EQ(0, mmscope_write_file(path, "4"));
+		}
+		for (r = 0; r < ARRAY_SIZE(reg); r++) {
+			ASSERT_EQ(0, holder_region(self->h.pid, reg[r].len,
+						   reg[r].path ? reg[r].path : self->h.file, &start)) {
+				TH_LOG("no region of %lu bytes (%s)", reg[r].len, reg[r].path);
+			}
+			pages = reg[r].len / 4096;
+			snprintf(range, sizeof(range), "%lx-%lx", start, start + reg[r].len);
+			for (dense = 0; dense < 2; dense++) {
+				args[5] = dense ? "--dense" : NULL;
+				doc = tool_json(_metadata, &self->r, args);
+				ASSERT_NE(NULL, doc);
+				ASSERT_EQ(0, mmscope_pagemap(self->h.pid, start, pages, pm));
+				EXPECT_EQ(0, pt_vs_pagemap(_metadata, doc, dense, start, pages, pm,
+							   pass || reg[r].written)) {
+					TH_LOG("region %zu, %s, pass %d", r, dense ? "dense" : "runs", pass);
+				}
+				if (dense) {
+					EXPECT_EQ(pages, json_object_array_length(jarr(doc, "pages")));
+				} else {
+					lines = json_object_array_length(jarr(doc, "runs"));
+				}
+				json_object_put(doc);
+			}
+			/* text: a header, a line a run, a # line */
+			ASSERT_EQ(0, tool_text(&self->r, text));
+			EXPECT_EQ(lines + 2, (size_t)count_lines(self->r.out));
+			EXPECT_EQ(0, strncmp(self->r.out, "START", 5));
+		}
+	}
+	free(pm);
+}
+
+/* --dense: a line a page, holes included; a bad --range: status 2, and why. */
+TEST_F_TIMEOUT(tool, pt_dense_pages_and_bad_range, 120)
+{
+	char pidstr[16], range[64], gap[64];
+	const char *dense[] = { "pt", pidstr, "--dense", "--range", range, NULL };
+	const char *hole[] = { "--json", "pt", pidstr, "--range", gap, "--dense", NULL };
+	const char *back[] = { "pt", pidstr, "--range", "2000-1000", NULL };
+	const char *odd[] = { "pt", pidstr, "--range", "1000-2001", NULL };
+	const char *junk[] = { "pt", pidstr, "--range", "12x", NULL };
+	const char *high[] = { "pt", pidstr, "--range", "1000-ffffffffffff000", NULL };
+	unsigned long start;
+	json_object *doc, *a;
+	size_t i, empty = 0;
+
+	ASSERT_EQ(0, holder_start(_metadata, &self->h));
+	snprintf(pidstr, sizeof(pidstr), "%d", self->h.pid);
+	ASSERT_EQ(0, holder_region(self->h.pid, ANON_LEN, "", &start));
+	snprintf(range, sizeof(range), "%lx-%lx", start, start + ANON_LEN);
+	ASSERT_EQ(0, tool_text(&self->r, dense));
+	EXPECT_EQ(ANON_LEN / 4096 + 2, count_lines(self->r.out));
+
+	/* 16 pages before the region (unmapped or not) and its first 16 */
+	snprintf(gap, sizeof(gap), "%lx-%lx", start - 16 * 4096, start + 16 * 4096);
+	doc = tool_json(_metadata, &self->r, hole);
+	ASSERT_NE(NULL, doc);
+	a = jarr(doc, "pages");
+	ASSERT_NE(NULL, a);
+	EXPECT_EQ(32, json_object_array_length(a));
+	for (i = 16; i < json_object_array_length(a); i++)
+		EXPECT_STREQ("present", jidx_str(a, i, "type"));
+	for (i = 0; i < 16 && i < json_object_array_length(a); i++)
+		empty += !strcmp(jidx_str(a, i, "type"), "none");
+	TH_LOG("%zu of the 16 pages before the region are empty", empty);
+	json_object_put(doc);
+
+	expect_exit(_metadata, &self->r, NULL, 0, back, 2, "START must be below END");
+	expect_exit(_metadata, &self->r, NULL, 0, odd, 2, "multiples of the page size");
+	expect_exit(_metadata, &self->r, NULL, 0, junk, 2, "START-END expected");
+	expect_exit(_metadata, &self->r, NULL, 0, high, 2, "above the user address space");
+}
+
+/* ---- faults: follow, children, watch --------------------------------------- */
+
+/* tool_holder --serve N: its pid, stdin and stdout. */
+struct server {
+	pid_t pid;
+	int in, out;
+};
+
+static int server_start(struct server *s, unsigned long n)
+{
+	int in[2], out[2];
+	char prog[512], num[32], c[2];
+
+	beside(prog, sizeof(prog), "tool_holder");
+	snprintf(num, sizeof(num), "%lu", n);
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
+		return -errno;
+	s->pid = fork();
+	if (s->pid < 0)
+		return -errno;
+	if (s->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		execl(prog, "tool_holder", "--serve", num, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	s->in = in[1];
+	s->out = out[0];
+	return read(s->out, c, 2) == 2 && c[0] == 'r' ? 0 : -EPIPE;
+}
+
+/* One line from @fd (a byte at a time: nothing read past it), or -1 after @secs (scaled). */
+static int line_from(int fd, char *buf, size_t len, double secs)
+{
+	double end = mmscope_now() + secs * mmscope_timeout_scale();
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t n = 0;
+
+	while (n + 1 < len) {
+		if (poll(&p, 1, 100) <= 0) {
+			if (mmscope_now() > end)
+				return -1;
+			continue;
+		}
+		if (read(fd, buf + n, 1) != 1)
+			return n ? (buf[n] = 0, 0) : -1;
+		if (buf[n++] == '\n')
+			break;
+	}
+	buf[n] = 0;
+	return 0;
+}
+
+/* Ask the server @c; its answer line in @buf. */
+static int server_ask(struct server *s, char c, char *buf, size_t len)
+{
+	if (write(s->in, &c, 1) != 1)
+		return -1;
+	return line_from(s->out, buf, len, 60);
+}
+
+static void server_stop(struct server *s)
+{
+	if (s->pid > 0) {
+		close(s->in);
+		close(s->out);
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, NULL, 0);
+		s->pid = 0;
+	}
+}
+
+/* The tool in the background, stdout a pipe (*@out), stderr discarded. */
+static pid_t tool_start(const char *const *argv, int *out)
+{
+	const char *args[32] = { "mmscope" };
+	char path[512];
+	int p[2], i;
+	pid_t pid;
+
+	beside(path, sizeof(path), "mmscope");
+	for (i = 0; argv[i] && i < 30; i++)
+		args[i + 1] = argv[i];
+	args[i + 1] = NULL;
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(p[1], 1);
+		dup2(null, 2);
+		execv(path, (char *const *)args);
+		_exit(127);
+	}
+	close(p[1]);
+	*out = p[0];
+	return pid;
+}
+
+/* Everything left on @fd up to EOF into @buf (NUL-terminated); its length. */
+static size_t drain(int fd, char *buf, size_t len)
+{
+	size_t n = 0;
+	ssize_t got;
+
+	while (n + 1 < len && ((got = read(fd, buf + n, len - 1 - n)) > 0 ||
+			       (got < 0 && errno == EINTR)))
+		if (got > 0)
+			n += got;
+	buf[n] = 0;
+	return n;
+}
+
+static int exit_status(pid_t pid)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+#define FOLLOW_PAGES	64
+
+/*
+ * faults --follow: N fresh pages written once the stream is up are N events
+ * in the region, anon_new writes; all the holder's completed faults in the
+ * stream are what getrusage() says it took; the end line counts them.
+ */
+TEST_F_TIMEOUT(tool, faults_follow_streams_each_fault, 120)
+{
+	char pidstr[16], line[256];
+	const char *args[] = { "--json", "faults", "--follow", pidstr, NULL };
+	struct server s = { 0 };
+	struct mmscope_fault_stats st;
+	unsigned long addr = 0;
+	long own = -1, in_region = 0, anon_new = 0, done = 0, events = 0, end_events = -1;
+	char *out = malloc(OUT_MAX), *l, *save = NULL;
+	int fd, outfd;
+	pid_t tool;
+
+	ASSERT_NE(NULL, out);
+	ASSERT_EQ(0, server_start(&s, FOLLOW_PAGES));
+	snprintf(pidstr, sizeof(pidstr), "%d", s.pid);
+	tool = tool_start(args, &outfd);
+	ASSERT_LT(0, tool);
+	/* the first line, a document head, says the stream is up */
+	ASSERT_EQ(0, line_from(outfd, line, sizeof(line), 60));
+	EXPECT_NE(NULL, strstr(line, "\"follow\":true")) {
+		TH_LOG("head: %s", line);
+	}
+	ASSERT_EQ(0, server_ask(&s, 't', line, sizeof(line)));
+	ASSERT_EQ(2, sscanf(line, "t %lx %ld", &addr, &own));
+	kill(tool, SIGINT);
+	drain(outfd, out, OUT_MAX);
+	close(outfd);
+	EXPECT_EQ(0, exit_status(tool));
+	for (l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		json_object *o = json_tokener_parse(l);
+		unsigned long a;
+
+		ASSERT_NE(NULL, o) {
+			TH_LOG("not JSON: %s", l);
+		}
+		if (json_object_object_get(o, "end")) {
+			end_events = jint(o, "events");
+		} else {
+			events++;
+			EXPECT_EQ(s.pid, jint(o, "pid"));
+			a = jint(o, "address");
+			done += !strcmp(jstr(o, "result"), "minor") || !strcmp(jstr(o, "result"), "major");
+			if (a < addr || a >= addr + FOLLOW_PAGES * 4096)
+				TH_LOG("outside the region: %s", l);
+			if (a >= addr && a < addr + FOLLOW_PAGES * 4096) {
+				in_region++;
+				json_object *v = json_object_object_get(o, "vma");
+
+				anon_new += !strcmp(jstr(o, "cause"), "anon_new") &&
+					    !strcmp(jstr(o, "access"), "write") && v &&
+					    jint(v, "start") <= (long long)addr &&
+					    jint(v, "end") >= (long long)(addr + FOLLOW_PAGES * 4096);
+			}
+		}
+		json_object_put(o);
+	}
+	EXPECT_EQ(FOLLOW_PAGES, in_region);
+	EXPECT_EQ(FOLLOW_PAGES, anon_new);
+	EXPECT_EQ(own, done) {
+		TH_LOG("getrusage %ld faults, %ld completed events", own, done);
+	}
+	EXPECT_EQ(events, end_events);
+	fd = mmscope_open();
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-ENOENT, mmscope_fault_stats(fd, s.pid, &st));
+	close(fd);
+	server_stop(&s);
+	free(out);
+}
+
+#define CHILD_PAGES	300
+
+/*
+ * faults --children: the child's faults, apart, equal to its wait4()
+ * rusage; the parent's own equal to its own getrusage() growth, without the
+ * child's; nothing tracked once the tool is gone.
+ */
+TEST_F_TIMEOUT(tool, faults_children_counted_apart, 120)
+{
+	char pidstr[16], line[256];
+	const char *args[] = { "--json", "faults", "--children", pidstr, NULL };
+	struct server s = { 0 };
+	struct mmscope_fault_stats st;
+	long own = -1, own2 = -1, cmin = -1, cmaj = -1;
+	char *out = malloc(OUT_MAX);
+	json_object *doc, *kids, *tot;
+	int fd, outfd, i, ret = -1, child = 0;
+	pid_t tool;
+	size_t k, found = 0;
+
+	ASSERT_NE(NULL, out);
+	fd = mmscope_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, server_start(&s, CHILD_PAGES));
+	snprintf(pidstr, sizeof(pidstr), "%d", s.pid);
+	tool = tool_start(args, &outfd);
+	ASSERT_LT(0, tool);
+	for (i = 0; i < 100 * mmscope_timeout_scale() &&
+		    (ret = mmscope_fault_stats(fd, s.pid, &st)); i++)
+		usleep(100000);
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, server_ask(&s, 'f', line, sizeof(line)));
+	ASSERT_EQ(2, sscanf(line, "f %d %ld", &child, &own));
+	/* the child is a zombie until 'w': the tool's last scan finds it */
+	kill(tool, SIGINT);
+	drain(outfd, out, OUT_MAX);
+	close(outfd);
+	EXPECT_EQ(0, exit_status(tool));
+	ASSERT_EQ(0, server_ask(&s, 'w', line, sizeof(line)));
+	ASSERT_EQ(3, sscanf(line, "w %ld %ld %ld", &cmin, &cmaj, &own2));
+	doc = json_tokener_parse(out);
+	ASSERT_NE(NULL, doc) {
+		TH_LOG("not JSON: %.300s", out);
+	}
+	kids = jarr(doc, "children");
+	ASSERT_NE(NULL, kids);
+	for (k = 0; k < json_object_array_length(kids); k++)
+		found += jidx_int(kids, k, "pid") == child;
+	EXPECT_EQ(1, found);
+	tot = json_object_object_get(doc, "children_total");
+	ASSERT_NE(NULL, tot);
+	EXPECT_EQ(cmin + cmaj, jsub(tot, "result", "minor") + jsub(tot, "result", "major")) {
+		TH_LOG("child's wait4 rusage %ld + %ld", cmin, cmaj);
+	}
+	EXPECT_LE(CHILD_PAGES, jsub(tot, "cause", "anon_new"));
+	EXPECT_EQ(own, jsub(doc, "result", "minor") + jsub(doc, "result", "major")) {
+		TH_LOG("the parent's own getrusage growth %ld", own);
+	}
+	EXPECT_GT(CHILD_PAGES, jsub(doc, "cause", "anon_new"));
+	EXPECT_EQ(-ENOENT, mmscope_fault_stats(fd, s.pid, &st));
+	EXPECT_EQ(-ENOENT, mmscope_fault_stats(fd, child, &st));
+	json_object_put(doc);
+	close(fd);
+	server_stop(&s);
+	free(out);
+}
+
+/* ---- faults --watch on a terminal (tmux) --------------------------------- */
+
+/* Run a shell command line; its stdout in @buf (may be NULL); exit status. */
+static int sh_out(const char *cmd, char *buf, size_t len)
+{
+	FILE *f = popen(cmd, "re");
+	size_t n = 0;
+	int st;
+
+	if (!f)
+		return -1;
+	if (buf) {
+		n = fread(buf, 1, len - 1, f);
+		buf[n] = 0;
+	} else {
+		while (fgetc(f) != EOF)
+			;
+	}
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The pane's lines that start with @prefix; the last one's number after it. */
+static int pane_count(const char *pane, const char *prefix, long long *last)
+{
+	const char *p;
+	int n = 0;
+
+	for (p = pane; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, prefix, strlen(prefix))) {
+			n++;
+			sscanf(p + strlen(prefix), "%lld", last);
+		}
+	return n;
+}
+
+/*
+ * faults --watch in tmux: the screen refreshes in place (one header, its
+ * count grows once the holder faults), q quits with status 0 and the
+ * terminal restored, and the holder is no longer tracked.
+ */
+TEST_F_TIMEOUT(tool, faults_watch_in_a_terminal, 180)
+{
+	char tool[512], sock[300], cmd[2048], dir[256], pane[16384], line[256], prefix[64];
+	char status[64] = "", stty[4096] = "", path[320];
+	struct server s = { 0 };
+	struct mmscope_fault_stats st;
+	long long first = -1, later = -1;
+	int fd, i, heads = 0;
+
+	if (sh_out("command -v tmux", NULL, 0))
+		SKIP(return, "tmux is not installed (scripts/setup installs it)");
+	beside(tool, sizeof(tool), "mmscope");
+	snprintf(dir, sizeof(dir), "%s/tool-watch.%d", mmscope_tmpdir(), getpid());
+	ASSERT_EQ(0, mkdir(dir, 0700));
+	snprintf(sock, sizeof(sock), "%s/tmux", dir);
+	ASSERT_EQ(0, server_start(&s, 500));
+	snprintf(prefix, sizeof(prefix), "# pid %d: ", s.pid);
+	snprintf(cmd, sizeof(cmd),
+		 "TERM=xterm tmux -S %s new-session -d -x 120 -y 40 -s w \"%s faults --watch 0.3 %d; echo \\$? > %s/status; stty -a > %s/stty\"",
+		 sock, tool, s.pid, dir, dir);
+	ASSERT_EQ(0, sh_out(cmd, NULL, 0));
+	snprintf(cmd, sizeof(cmd), "tmux -S %s capture-pane -p -t w", sock);
+	for (i = 0; i < 300 * mmscope_timeout_scale() &&
+		    !(sh_out(cmd, pane, sizeof(pane)), heads = pane_count(pane, prefix, &first)); i++)
+		usleep(100000);
+	ASSERT_EQ(1, heads) {
+		TH_LOG("screen:\n%s", pane);
+	}
+	ASSERT_EQ(0, server_ask(&s, 't', line, sizeof(line)));
+	for (i = 0; i < 300 * mmscope_timeout_scale(); i++) {
+		sh_out(cmd, pane, sizeof(pane));
+		heads = pane_count(pane, prefix, &later);
+		if (heads != 1 || later >= first + 500)
+			break;
+		usleep(100000);
+	}
+	EXPECT_EQ(1, heads) {
+		TH_LOG("screen:\n%s", pane);
+	}
+	EXPECT_LE(first + 500, later) {
+		TH_LOG("the count went from %lld to %lld; screen:\n%s", first, later, pane);
+	}
+	snprintf(cmd, sizeof(cmd), "tmux -S %s send-keys -t w q", sock);
+	EXPECT_EQ(0, sh_out(cmd, NULL, 0));
+	snprintf(path, sizeof(path), "%s/stty", dir);
+	for (i = 0; i < 300 * mmscope_timeout_scale() &&
+		    mmscope_slurp_file(path, stty, sizeof(stty)) <= 0; i++)
+		usleep(100000);
+	snprintf(path, sizeof(path), "%s/status", dir);
+	mmscope_slurp_file(path, status, sizeof(status));
+	EXPECT_STREQ("0\n", status);
+	/* the terminal as it was: canonical input, echo */
+	EXPECT_NE(NULL, strstr(stty, " icanon")) {
+		TH_LOG("stty -a after the tool:\n%s", stty);
+	}
+	EXPECT_NE(NULL, strstr(stty, " echo "));
+	fd = mmscope_open();
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-ENOENT, mmscope_fault_stats(fd, s.pid, &st));
+	EXPECT_EQ(-ENOENT, mmscope_track_ioc(fd, s.pid, MMSCOPE_TRACK_REMOVE));
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "tmux -S %s kill-server 2>/dev/null; rm -rf %s", sock, dir);
+	sh_out(cmd, NULL, 0);
+	server_stop(&s);
 }
 
 TEST_F_TIMEOUT(tool, errors_say_what_to_do, 120)
