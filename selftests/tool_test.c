@@ -1824,4 +1824,339 @@ TEST_F_TIMEOUT(tool, errors_say_what_to_do, 120)
 	expect_exit(_metadata, &self->r, NULL, 0, gone, 5, "no such process");
 }
 
+/* ---- JSON schemas ------------------------------------------------------------ */
+
+/*
+ * Every schema in Documentation/schema/ is one (against the metaschema), and
+ * the check can fail: a document with a key its schema does not name, a
+ * string where an integer belongs, or a count written 3.0, is rejected with
+ * the JSON path said.  What the tool prints is checked in tool_json(); the
+ * snapshot file, which no command prints, here.
+ */
+TEST_F_TIMEOUT(tool, json_schemas_are_valid, 120)
+{
+	static const char *const info[] = { "--json", "info", NULL };
+	static const char *const bad_keys[] = { "no_such_key", "time", "features_mask" };
+	char dir[512], why[4096], file[] = "/tmp/mmscope-schema-XXXXXX";
+	const char *schemas[] = { "--schemas", dir, NULL };
+	const char *check_info[] = { dir, "info", NULL };
+	const char *check_snap[] = { dir, "snapshot", file, NULL };
+	const char *save[] = { "snapshot", "save", file, NULL };
+	json_object *doc;
+	const char *text;
+	size_t i;
+	int fd;
+
+	beside(dir, sizeof(dir), "schema");
+	EXPECT_EQ(0, json_check(schemas, "", 0, why, sizeof(why))) {
+		TH_LOG("%s", why);
+	}
+	doc = tool_json(_metadata, &self->r, info);	/* valid: checked there */
+	ASSERT_NE(NULL, doc);
+	json_object_put(doc);
+	for (i = 0; i < ARRAY_SIZE(bad_keys); i++) {
+		doc = json_tokener_parse(self->r.out);
+		ASSERT_NE(NULL, doc);
+		json_object_object_add(doc, bad_keys[i],
+				       i == 0 ? json_object_new_int(1) :
+				       i == 1 ? json_object_new_string("1") :
+						json_object_new_double(3));
+		text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+		EXPECT_EQ(1, json_check(check_info, text, strlen(text), why, sizeof(why))) {
+			TH_LOG("not rejected: %s", text);
+		}
+		EXPECT_NE(NULL, strstr(why, bad_keys[i])) {
+			TH_LOG("the message does not name %s: %s", bad_keys[i], why);
+		}
+		json_object_put(doc);
+	}
+
+	fd = mkstemp(file);
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, tool_run(&self->r, NULL, 0, save));
+	EXPECT_EQ(0, self->r.status) {
+		TH_LOG("snapshot save: %s", self->r.err);
+	}
+	if (!self->r.status)
+		EXPECT_EQ(0, json_check(check_snap, "", 0, why, sizeof(why))) {
+			TH_LOG("%s", why);
+		}
+	unlink(file);
+}
+
+/* ---- snapshot and diff ------------------------------------------------------ */
+
+#define DIFF_PAGES	1000
+
+/* The changes of section @sec in a diff document whose "what" starts with @what. */
+static long long diff_sum(json_object *doc, const char *sec, const char *what,
+			  const char *field, int *found)
+{
+	json_object *a = jarr(doc, sec);
+	long long sum = 0;
+	size_t i;
+
+	for (i = 0; a && i < json_object_array_length(a); i++) {
+		json_object *c = json_object_array_get_idx(a, i);
+
+		if (strncmp(jstr(c, "what") ?: "", what, strlen(what)) ||
+		    strcmp(jstr(c, "field") ?: "", field))
+			continue;
+		sum += !strcmp(field, "new") ? jint(c, "rss") :
+		       !strcmp(field, "gone") ? -jint(c, "rss") : jint(c, "delta");
+		(*found)++;
+	}
+	return sum;
+}
+
+TEST_F_TIMEOUT(tool, snapshot_diff_reports_an_allocation, 600)
+{
+	char a[300], b[300], dir[300], path[340], line[128], who[64], boot[64] = "";
+	const char *save_a[] = { "snapshot", "save", a, NULL };
+	const char *save_b[] = { "snapshot", "save", b, NULL };
+	const char *diff[] = { "--json", "diff", a, b, NULL };
+	const char *text[] = { "diff", a, b, NULL };
+	const char *one[] = { "diff", a, NULL };
+	const char *junk[] = { "diff", a, "/proc/self/status", NULL };
+	const char *bad[] = { "snapshot", "save", "/proc/mmscope-no/x", NULL };
+	static struct si si_a0[MAXSI], si_a1[MAXSI], si_b0[MAXSI], si_b1[MAXSI];
+	long long vma = 0, thr = -1, own = -1;
+	int i, found = 0, vfound = 0, fd, na0, na1, nb0, nb1;
+	struct server srv = {};
+	json_object *doc, *snap, *c;
+	unsigned long addr;
+	struct utsname u;
+	char expect[96];
+	FILE *f;
+
+	snprintf(a, sizeof(a), "%s/mmscope-a.json", mmscope_tmpdir());
+	snprintf(b, sizeof(b), "%s/mmscope-b.json", mmscope_tmpdir());
+	snprintf(dir, sizeof(dir), "%s/mmscope-tool-diff", mmscope_tmpdir());
+	ASSERT_EQ(0, server_start(&srv, DIFF_PAGES));
+	na0 = read_slabinfo(si_a0, MAXSI);
+	ASSERT_EQ(0, tool_text(&self->r, save_a)) {
+		TH_LOG("snapshot save: exit %d: %s", self->r.status, self->r.err);
+	}
+	na1 = read_slabinfo(si_a1, MAXSI);
+	/* the allocation: DIFF_PAGES anonymous pages, SLAB_FILES tmpfs inodes */
+	ASSERT_EQ(0, server_ask(&srv, 't', line, sizeof(line)));
+	ASSERT_EQ(2, sscanf(line, "t %lx %lld", &addr, &own));
+	ASSERT_EQ(0, mkdir(dir, 0700));
+	for (i = 0; i < SLAB_FILES; i++) {
+		snprintf(path, sizeof(path), "%s/f%d", dir, i);
+		fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+		ASSERT_LE(0, fd);
+		close(fd);
+	}
+	nb0 = read_slabinfo(si_b0, MAXSI);
+	ASSERT_EQ(0, tool_text(&self->r, save_b)) {
+		TH_LOG("snapshot save: exit %d: %s", self->r.status, self->r.err);
+	}
+	nb1 = read_slabinfo(si_b1, MAXSI);
+	ASSERT_TRUE(na0 > 0 && na1 > 0 && nb0 > 0 && nb1 > 0);
+
+	/* the snapshot says where it was taken */
+	snap = json_object_from_file(b);
+	ASSERT_NE(NULL, snap);
+	f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(boot, sizeof(boot), f));
+	fclose(f);
+	boot[strcspn(boot, "\n")] = 0;
+	uname(&u);
+	EXPECT_STREQ(boot, jstr(snap, "boot_id"));
+	EXPECT_STREQ(u.release, jstr(snap, "kernel"));
+	EXPECT_EQ(sysconf(_SC_NPROCESSORS_CONF), jint(snap, "cpus"));
+	c = json_object_object_get(snap, "views");
+	EXPECT_TRUE(json_object_object_get(c, "zones") && json_object_object_get(c, "buddy") &&
+		    json_object_object_get(c, "lru") && json_object_object_get(c, "ps") &&
+		    json_object_object_get(c, "vmas"));
+	json_object_put(snap);
+
+	doc = tool_json(_metadata, &self->r, diff);
+	ASSERT_NE(NULL, doc);
+	EXPECT_TRUE(json_object_get_boolean(json_object_object_get(doc, "same_boot")));
+	/* the process: exactly the pages it wrote (walked: no threshold) */
+	EXPECT_EQ(DIFF_PAGES, own);
+	snprintf(who, sizeof(who), "%d:", srv.pid);
+	EXPECT_EQ(DIFF_PAGES * 4096LL, diff_sum(doc, "process", who, "rss_anon", &found));
+	EXPECT_EQ(DIFF_PAGES * 4096LL, diff_sum(doc, "process", who, "rss", &found));
+	EXPECT_EQ(2, found);
+	/*
+	 * its VMAs: a new one, or one that grew; when the kernel merged the
+	 * new mapping with its neighbour below, that one is "gone" and the
+	 * merged one "new" at the lower start
+	 */
+	vma = diff_sum(doc, "vma", who, "new", &vfound) + diff_sum(doc, "vma", who, "rss", &vfound) +
+	      diff_sum(doc, "vma", who, "gone", &vfound);
+	EXPECT_EQ(DIFF_PAGES * 4096LL, vma) {
+		TH_LOG("VMAs of %d: %d changes, %lld bytes", srv.pid, vfound, vma);
+	}
+	/*
+	 * the cache: the change slabinfo saw (read beside each snapshot: the
+	 * change lies between the inner and the outer pair), and the inodes
+	 * made, less the free objects the CPUs held (which slabinfo counts
+	 * as active already)
+	 */
+	found = 0;
+	{
+		const struct si *x0 = find_si(si_a0, na0, SLAB_CACHE), *x1 = find_si(si_a1, na1, SLAB_CACHE);
+		const struct si *y0 = find_si(si_b0, nb0, SLAB_CACHE), *y1 = find_si(si_b1, nb1, SLAB_CACHE);
+		json_object *arr = jarr(doc, "slab");
+		long long d = 0;
+
+		for (i = 0; arr && i < (int)json_object_array_length(arr); i++) {
+			c = json_object_array_get_idx(arr, i);
+			if (!strncmp(jstr(c, "what"), SLAB_CACHE "/", strlen(SLAB_CACHE) + 1) &&
+			    !strcmp(jstr(c, "field"), "active_objs")) {
+				d = jint(c, "delta");
+				thr = jint(c, "threshold");
+				found++;
+			}
+		}
+		EXPECT_EQ(1, found);
+		EXPECT_LT(0, thr);
+		ASSERT_TRUE(x0 && x1 && y0 && y1);
+		EXPECT_TRUE(in_bracket(y0->active - x1->active, d, y1->active - x0->active, 0)) {
+			TH_LOG("%s active objects: diff %+lld, slabinfo %+lld..%+lld", SLAB_CACHE, d,
+			       y0->active - x1->active, y1->active - x0->active);
+		}
+		EXPECT_TRUE(d >= SLAB_FILES - thr && d <= SLAB_FILES + thr) {
+			TH_LOG("%s active objects %+lld for %d files (threshold %lld)",
+			       SLAB_CACHE, d, SLAB_FILES, thr);
+		}
+	}
+	json_object_put(doc);
+
+	/* the text says the same */
+	ASSERT_EQ(0, tool_text(&self->r, text));
+	snprintf(expect, sizeof(expect), "+%d kB", DIFF_PAGES * 4);
+	EXPECT_NE(NULL, strstr(self->r.out, expect)) {
+		TH_LOG("no '%s' in: %.2000s", expect, self->r.out);
+	}
+	EXPECT_NE(NULL, strstr(self->r.out, "same boot"));
+
+	/* bad input: a clear message and exit 2 (1 for what the system refuses) */
+	expect_exit(_metadata, &self->r, NULL, 0, one, 2, "two snapshots expected");
+	expect_exit(_metadata, &self->r, NULL, 0, junk, 2, "not JSON");
+	expect_exit(_metadata, &self->r, NULL, 0, bad, 1, "snapshot save");
+
+	server_stop(&srv);
+	for (i = 0; i < SLAB_FILES; i++) {
+		snprintf(path, sizeof(path), "%s/f%d", dir, i);
+		unlink(path);
+	}
+	rmdir(dir);
+	unlink(a);
+	unlink(b);
+}
+
+/* ---- info: what the module tracks and holds -------------------------------- */
+
+/* The "tracked" entry of @pid in an info document, or NULL. */
+static json_object *info_tracked(json_object *doc, pid_t pid)
+{
+	json_object *a = jarr(doc, "tracked");
+	size_t i;
+
+	for (i = 0; a && i < json_object_array_length(a); i++)
+		if (jint(json_object_array_get_idx(a, i), "pid") == pid)
+			return json_object_array_get_idx(a, i);
+	return NULL;
+}
+
+/* Module memory of @what in an info document: bytes, objects in *@objects. */
+static long long info_mem(json_object *doc, const char *what, long long *objects)
+{
+	json_object *a = jarr(doc, "module_memory");
+	size_t i;
+
+	for (i = 0; a && i < json_object_array_length(a); i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+
+		if (!strcmp(jstr(e, "what") ?: "", what)) {
+			*objects = jint(e, "objects");
+			return jint(e, "bytes");
+		}
+	}
+	*objects = -1;
+	return -1;
+}
+
+TEST_F_TIMEOUT(tool, info_lists_tracked_and_module_memory, 120)
+{
+	static const char *const json_args[] = { "--json", "info", NULL };
+	static const char *const text_args[] = { "info", NULL };
+	long long objs0, objs1, bytes0, bytes1, total, tobjs, sum = 0, sumo = 0, o, own = -1;
+	struct server srv = {};
+	json_object *doc, *e, *a;
+	char line[128], want[64];
+	unsigned long addr;
+	size_t i;
+	int fd;
+
+	fd = mmscope_open();
+	ASSERT_LE(0, fd);
+	if (!mmscope_has_introspect(fd)) {
+		close(fd);
+		SKIP(return, "the module has no TRACKED/MODULE_MEMORY");
+	}
+	ASSERT_EQ(0, server_start(&srv, 10));
+	doc = tool_json(_metadata, &self->r, json_args);
+	ASSERT_NE(NULL, doc);
+	EXPECT_EQ(NULL, info_tracked(doc, srv.pid));
+	bytes0 = info_mem(doc, "tracked", &objs0);
+	json_object_put(doc);
+
+	/* tracked by this test's file, until it closes */
+	ASSERT_EQ(0, mmscope_track_ioc(fd, srv.pid, MMSCOPE_TRACK_ON_CLOSE));
+	ASSERT_EQ(0, server_ask(&srv, 't', line, sizeof(line)));
+	ASSERT_EQ(2, sscanf(line, "t %lx %lld", &addr, &own));
+	doc = tool_json(_metadata, &self->r, json_args);
+	ASSERT_NE(NULL, doc);
+	e = info_tracked(doc, srv.pid);
+	ASSERT_NE(NULL, e);
+	a = json_object_object_get(e, "flags");
+	ASSERT_EQ(1, json_object_array_length(a));
+	EXPECT_STREQ("on_close", json_object_get_string(json_object_array_get_idx(a, 0)));
+	/* its faults: exactly what it counted itself (getrusage) */
+	EXPECT_EQ(own, jint(e, "faults_total"));
+	/* one more entry held; the total is the sum of the kinds */
+	bytes1 = info_mem(doc, "tracked", &objs1);
+	EXPECT_EQ(objs0 + 1, objs1);
+	EXPECT_LT(bytes0, bytes1);
+	a = jarr(doc, "module_memory");
+	ASSERT_NE(NULL, a);
+	for (i = 0; i < json_object_array_length(a); i++) {
+		e = json_object_array_get_idx(a, i);
+		if (strcmp(jstr(e, "what"), "total")) {
+			sum += jint(e, "bytes");
+			sumo += jint(e, "objects");
+		}
+	}
+	total = info_mem(doc, "total", &tobjs);
+	EXPECT_EQ(sum, total);
+	EXPECT_EQ(sumo, tobjs);
+	json_object_put(doc);
+
+	/* the text says it too */
+	ASSERT_EQ(0, tool_text(&self->r, text_args));
+	snprintf(want, sizeof(want), "%d (on_close,%lld faults)", srv.pid, own);
+	EXPECT_NE(NULL, strstr(self->r.out, want)) {
+		TH_LOG("no '%s' in: %s", want, self->r.out);
+	}
+	EXPECT_NE(NULL, strstr(self->r.out, "module_memory   total"));
+
+	/* the file closed, the entry went with it */
+	close(fd);
+	doc = tool_json(_metadata, &self->r, json_args);
+	ASSERT_NE(NULL, doc);
+	EXPECT_EQ(NULL, info_tracked(doc, srv.pid));
+	EXPECT_EQ(bytes0, info_mem(doc, "tracked", &o));
+	EXPECT_EQ(objs0, o);
+	json_object_put(doc);
+	server_stop(&srv);
+}
+
 TEST_HARNESS_MAIN

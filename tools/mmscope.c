@@ -46,6 +46,7 @@
 static const char *prog = "mmscope";
 int opt_json, opt_pretty;
 jmp_buf *die_jump;
+char die_msg[512];
 json_object *json_captured;
 int json_capture;
 
@@ -53,13 +54,16 @@ void die(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
+	if (die_jump) {		/* the caller says it, or not */
+		vsnprintf(die_msg, sizeof(die_msg), fmt, ap);
+		va_end(ap);
+		longjmp(*die_jump, code);
+	}
+	fprintf(stderr, "%s: ", prog);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	if (die_jump)
-		longjmp(*die_jump, code);
 	exit(code);
 }
 
@@ -79,14 +83,26 @@ struct dev {
 
 static const char *const feature_names[] = {
 	"process_memory", "faults", "phys_memory", "pt_dense", "stream_watermark",
-	"track_on_close",
+	"track_on_close", "introspect",
 };
+
+/* What dev_open() opened, for a caller that runs subcommands in-process. */
+static int opened_fds[64];
+static unsigned int nr_opened;
+
+void dev_close_opened(void)
+{
+	while (nr_opened)
+		close(opened_fds[--nr_opened]);
+}
 
 static void dev_open(struct dev *d)
 {
 	const char *path = dev_path();
 
 	d->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (d->fd >= 0 && nr_opened < ARRAY_SIZE(opened_fds))
+		opened_fds[nr_opened++] = d->fd;
 	if (d->fd < 0) {
 		if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
 			die(EX_NOMODULE, "%s: %s: the mmscope module is not loaded (load it as root: 'modprobe mmscope', or 'insmod mmscope.ko' from a build)",
@@ -197,6 +213,73 @@ void progress_end(struct progress *p)
 
 /* ---- info ---------------------------------------------------------------- */
 
+static void *phys_snap(const struct dev *d, unsigned long cmd, unsigned int nr_ioc,
+		       const char *what, size_t rec_size, size_t *nr);
+
+static const char *const tracked_flag_names[] = { "exited", "children", "on_close", "adopted" };
+
+/* The module's own state: what it tracks and the memory it holds. */
+static void info_module(const struct dev *d, json_object *o)
+{
+	struct mmscope_module_mem_rec *m;
+	struct mmscope_tracked_rec *t;
+	size_t nt, nm, i, j;
+
+	if (!(d->api.features & MMSCOPE_FEATURE_INTROSPECT)) {
+		if (!o)
+			printf("tracked         ? (the module is older: no TRACKED ioctl)\n");
+		return;
+	}
+	t = phys_snap(d, MMSCOPE_IOC_TRACKED, _MMSCOPE_IOC_TRACKED, "TRACKED", sizeof(*t), &nt);
+	m = phys_snap(d, MMSCOPE_IOC_MODULE_MEMORY, _MMSCOPE_IOC_MODULE_MEMORY, "MODULE_MEMORY",
+		      sizeof(*m), &nm);
+	if (o) {
+		json_object *a = json_object_new_array(), *mem = json_object_new_array();
+
+		for (i = 0; i < nt; i++) {
+			json_object *e = json_object_new_object(), *f = json_object_new_array();
+
+			json_object_object_add(e, "pid", json_object_new_int(t[i].pid));
+			for (j = 0; j < ARRAY_SIZE(tracked_flag_names); j++)
+				if (t[i].flags & (1U << j))
+					json_object_array_add(f, json_object_new_string(
+								      tracked_flag_names[j]));
+			json_object_object_add(e, "flags", f);
+			json_put(e, "faults_total", t[i].faults_total);
+			json_object_array_add(a, e);
+		}
+		for (i = 0; i < nm; i++) {
+			json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "what", json_object_new_string_len(
+						       m[i].what, strnlen(m[i].what, sizeof(m[i].what))));
+			json_put(e, "bytes", m[i].bytes);
+			json_put(e, "objects", m[i].objects);
+			json_object_array_add(mem, e);
+		}
+		json_object_object_add(o, "tracked", a);
+		json_object_object_add(o, "module_memory", mem);
+	} else {
+		printf("tracked         %s", nt ? "" : "none");
+		for (i = 0; i < nt; i++) {
+			char flags[64] = "";
+
+			for (j = 0; j < ARRAY_SIZE(tracked_flag_names); j++)
+				if (t[i].flags & (1U << j))
+					snprintf(flags + strlen(flags), sizeof(flags) - strlen(flags),
+						 "%s,", tracked_flag_names[j]);
+			printf("%s%d (%s%llu faults)", i ? ", " : "", t[i].pid, flags,
+			       (unsigned long long)t[i].faults_total);
+		}
+		putchar('\n');
+		for (i = 0; i < nm; i++)
+			printf("module_memory   %-8.16s %10llu bytes %6llu objects\n", m[i].what,
+			       (unsigned long long)m[i].bytes, (unsigned long long)m[i].objects);
+	}
+	free(t);
+	free(m);
+}
+
 int cmd_info(int argc, char **argv)
 {
 	struct utsname u;
@@ -223,6 +306,7 @@ int cmd_info(int argc, char **argv)
 		json_put(o, "features_mask", d.api.features);
 		json_put(o, "ioctls_mask", d.api.ioctls);
 		json_object_object_add(o, "device", json_object_new_string(dev_path()));
+		info_module(&d, o);
 		json_print(o);
 		return EX_OK;
 	}
@@ -238,6 +322,7 @@ int cmd_info(int argc, char **argv)
 	if (d.api.features >> i)
 		printf(" unknown:%#llx", (unsigned long long)(d.api.features >> i << i));
 	printf("\nioctls          %#llx\n", (unsigned long long)d.api.ioctls);
+	info_module(&d, NULL);
 	return EX_OK;
 }
 

@@ -20,9 +20,16 @@ enum {
 
 extern int opt_json, opt_pretty;
 
-/* Print "mmscope: MESSAGE" and exit with @code, or longjmp to die_jump. */
+/*
+ * Print "mmscope: MESSAGE" and exit with @code; with die_jump set, keep the
+ * message in die_msg and longjmp there with @code instead.
+ */
 void __attribute__((format(printf, 2, 3), noreturn)) die(int code, const char *fmt, ...);
 extern jmp_buf *die_jump;
+extern char die_msg[512];
+
+/* Close every /dev/mmscope descriptor the subcommands run so far opened. */
+void dev_close_opened(void);
 
 /* A JSON document: format, command, kernel, time; printed and freed. */
 json_object *json_doc(const char *command);
