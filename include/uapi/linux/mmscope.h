@@ -44,6 +44,7 @@ enum {
 	_MMSCOPE_IOC_PHYS_STATS = 0x23,
 	_MMSCOPE_IOC_PHYS_SLAB = 0x24,
 	_MMSCOPE_IOC_MODULE_MEMORY = 0x25,	/* MMSCOPE_FEATURE_INTROSPECT */
+	_MMSCOPE_IOC_PHYS_PAGEBLOCKS = 0x26,	/* MMSCOPE_FEATURE_PAGEBLOCKS */
 };
 
 /*
@@ -73,10 +74,12 @@ struct mmscope_api {
 #define MMSCOPE_FEATURE_STREAM_WATERMARK (1ULL << 4)	/* FAULT_STREAM's watermark */
 #define MMSCOPE_FEATURE_TRACK_ON_CLOSE	(1ULL << 5)	/* TRACK's MMSCOPE_TRACK_ON_CLOSE */
 #define MMSCOPE_FEATURE_INTROSPECT	(1ULL << 6)	/* TRACKED, MODULE_MEMORY */
+#define MMSCOPE_FEATURE_PAGEBLOCKS	(1ULL << 7)	/* PHYS_PAGEBLOCKS */
 #define MMSCOPE_FEATURES_ALL	(MMSCOPE_FEATURE_PROCESS_MEMORY | MMSCOPE_FEATURE_FAULTS | \
 				 MMSCOPE_FEATURE_PHYS_MEMORY | MMSCOPE_FEATURE_PT_DENSE | \
 				 MMSCOPE_FEATURE_STREAM_WATERMARK | \
-				 MMSCOPE_FEATURE_TRACK_ON_CLOSE | MMSCOPE_FEATURE_INTROSPECT)
+				 MMSCOPE_FEATURE_TRACK_ON_CLOSE | MMSCOPE_FEATURE_INTROSPECT | \
+				 MMSCOPE_FEATURE_PAGEBLOCKS)
 
 #define MMSCOPE_IOC_GET_API	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_GET_API, struct mmscope_api)
 
@@ -742,12 +745,60 @@ struct mmscope_slab_rec {
 };
 #define MMSCOPE_SLAB_REC_SIZE_VER0	448
 
+/*
+ * MMSCOPE_IOC_PHYS_PAGEBLOCKS (MMSCOPE_FEATURE_PAGEBLOCKS): one record per
+ * pageblock of every populated zone, zones in node and zone order, blocks in
+ * PFN order: the block's migratetype and what its pages are.  Each page is
+ * classified from its own flags, read without a lock or a reference (as
+ * /proc/kpageflags reads them), in the order of enum mmscope_pb_class: the
+ * first class that fits.  A page may change while the pass reads it, so the
+ * record is a picture of a moment per block, not a reconciled census.  A
+ * block partly outside its zone (the zone starts or ends inside it) counts
+ * the pages outside as MMSCOPE_PB_HOLE.  The pass reschedules between blocks
+ * and stops with -EINTR on a fatal signal; it takes no lock.
+ */
+enum mmscope_pb_class {
+	MMSCOPE_PB_HOLE,	/* outside the zone, or no online memmap (offline, absent) */
+	MMSCOPE_PB_FREE,	/* in the buddy allocator's free lists */
+	MMSCOPE_PB_RESERVED,	/* PG_reserved: memblock, firmware, the kernel image */
+	MMSCOPE_PB_HUGETLB,	/* a hugetlbfs page, free or in use */
+	MMSCOPE_PB_SLAB,	/* a slab's page */
+	MMSCOPE_PB_PGTABLE,	/* a page table (the levels the kernel types) */
+	MMSCOPE_PB_ANON,	/* anonymous: KSM and swap cache included */
+	MMSCOPE_PB_SHMEM,	/* page cache, swap-backed: tmpfs, shmem, memfd */
+	MMSCOPE_PB_FILE,	/* page cache of a file, or on an LRU list otherwise */
+	MMSCOPE_PB_UNREF,	/* refcount 0 and not free: per-CPU lists, being freed */
+	MMSCOPE_PB_KERNEL,	/* referenced and none of the above: stacks, vmalloc,
+				 * large kmalloc, drivers */
+	MMSCOPE_PB_NR,
+};
+#define MMSCOPE_PB_NAMES	"hole", "free", "reserved", "hugetlb", "slab", "pgtable", "anon", \
+				"shmem", "file", "unref", "kernel"
+#define MMSCOPE_PB_CLASSES	16	/* room in mmscope_pageblock_rec.pages[] */
+#define MMSCOPE_PB_NO_FREE	0xffU	/* free_max_order: no free block starts here */
+
+struct mmscope_pageblock_rec {
+	__u64 start_pfn;	/* the block's first PFN (pageblock-aligned) */
+	__u32 node;
+	__u32 nr_pages;		/* pages a block (pageblock_nr_pages) */
+	char zone[8];		/* the zone's name, as /proc/zoneinfo; NUL-terminated */
+	__u32 migratetype;	/* MMSCOPE_MT_*, as pagetypeinfo counts the block */
+	__u32 dominant;		/* the class with the most pages (a tie: the lower) */
+	__u32 pages[MMSCOPE_PB_CLASSES];	/* pages per enum mmscope_pb_class */
+	__u32 free_max_order;	/* order of the largest free block starting in the
+				 * block, or MMSCOPE_PB_NO_FREE */
+	__u32 __pad0;		/* out: 0 */
+	__u64 __reserved[2];	/* out: 0 */
+};
+#define MMSCOPE_PAGEBLOCK_REC_SIZE_VER0	120
+
 /* mmscope_phys_stat_rec.view */
 enum mmscope_phys_view {
 	MMSCOPE_VIEW_ZONES,
 	MMSCOPE_VIEW_BUDDY,
 	MMSCOPE_VIEW_LRU,
 	MMSCOPE_VIEW_SLAB,
+	MMSCOPE_VIEW_PAGEBLOCKS,
 	MMSCOPE_VIEW_NR,
 };
 
@@ -832,6 +883,7 @@ struct mmscope_module_mem_rec {
 #define MMSCOPE_IOC_PHYS_LRU	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_PHYS_LRU, struct mmscope_phys_snap)
 #define MMSCOPE_IOC_PHYS_STATS	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_PHYS_STATS, struct mmscope_phys_snap)
 #define MMSCOPE_IOC_PHYS_SLAB	_IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_PHYS_SLAB, struct mmscope_phys_snap)
+#define MMSCOPE_IOC_PHYS_PAGEBLOCKS _IOWR(MMSCOPE_IOC_MAGIC, _MMSCOPE_IOC_PHYS_PAGEBLOCKS, struct mmscope_phys_snap)
 
 /*
  * MMSCOPE_IOC_VMAS: the VMAs of a process, one record per VMA in address
