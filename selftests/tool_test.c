@@ -1191,7 +1191,7 @@ TEST_F(tool, help_and_man_list_the_same_commands)
 	}
 	man_commands(man, from_man, sizeof(from_man));
 	EXPECT_STREQ(from_help, from_man);
-	EXPECT_STREQ("info ps vmas pt faults zones buddy lru slab snapshot diff ", from_help);
+	EXPECT_STREQ("info ps vmas pt faults zones buddy lru slab map snapshot diff ", from_help);
 	free(man);
 }
 
@@ -1795,6 +1795,282 @@ TEST_F_TIMEOUT(tool, faults_watch_in_a_terminal, 180)
 	snprintf(cmd, sizeof(cmd), "tmux -S %s kill-server 2>/dev/null; rm -rf %s", sock, dir);
 	sh_out(cmd, NULL, 0);
 	server_stop(&s);
+}
+
+/* ---- map ----------------------------------------------------------------- */
+
+struct map_zone {		/* a populated zone of /proc/zoneinfo, and its cells */
+	int node;
+	char name[16];
+	long long start, spanned;
+	long long cells, text_cells, svg_cells, online, mt[MMSCOPE_MT_NR];
+	long long first, end;	/* the first cell's PFN, the last cell's end */
+};
+
+/* The populated zones' start_pfn and spanned, from /proc/zoneinfo. */
+static int map_zones(struct map_zone *z)
+{
+	FILE *f = fopen("/proc/zoneinfo", "re");
+	char line[512], name[16];
+	long long v, present = 0;
+	int n = 0, node;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d, zone %15s", &node, name) == 2) {
+			if (n && !present)	/* the previous one was empty */
+				n--;
+			if (n >= MAXZ)
+				break;
+			memset(&z[n], 0, sizeof(z[n]));
+			z[n].node = node;
+			strcpy(z[n].name, name);
+			present = 0;
+			n++;
+		} else if (n && sscanf(line, " spanned %lld", &v) == 1) {
+			z[n - 1].spanned = v;
+		} else if (n && sscanf(line, " present %lld", &v) == 1) {
+			present = v;
+		} else if (n && sscanf(line, " start_pfn: %lld", &v) == 1) {
+			z[n - 1].start = v;
+		}
+	}
+	fclose(f);
+	if (n && !present)
+		n--;
+	return n;
+}
+
+static struct map_zone *map_find(struct map_zone *z, int n, int node, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (z[i].node == node && !strcmp(z[i].name, name))
+			return &z[i];
+	return NULL;
+}
+
+/* The JSON's cells into @z: counts, cells with memory, migratetypes, extent. */
+static int map_cells(struct __test_metadata *_metadata, json_object *doc, struct map_zone *z,
+		     int nz)
+{
+	json_object *a = jarr(doc, "pageblocks");
+	size_t i, n = a ? json_object_array_length(a) : 0;
+	int j, bad = 0;
+
+	for (j = 0; j < nz; j++) {
+		z[j].cells = z[j].online = 0;
+		memset(z[j].mt, 0, sizeof(z[j].mt));
+	}
+	for (i = 0; i < n; i++) {
+		json_object *c = json_object_array_get_idx(a, i), *p = NULL;
+		struct map_zone *m = map_find(z, nz, jint(c, "node"), jstr(c, "zone") ?: "");
+		long long pfn = jint(c, "start_pfn"), nr = jint(c, "nr_pages");
+		int mt = mt_index(jstr(c, "migratetype") ?: "");
+
+		if (!m) {
+			TH_LOG("a cell of node %lld zone %s: no such populated zone in /proc/zoneinfo",
+			       jint(c, "node"), jstr(c, "zone"));
+			bad++;
+			continue;
+		}
+		if (m->cells && pfn != m->end) {
+			TH_LOG("%s: the cell at PFN %lld does not follow the one ending at %lld",
+			       m->name, pfn, m->end);
+			bad++;
+		}
+		if (!m->cells++)
+			m->first = pfn;
+		m->end = pfn + nr;
+		json_object_object_get_ex(c, "pages", &p);
+		if (jint(p, "hole") < nr) {	/* pagetypeinfo counts the blocks with memory */
+			m->online++;
+			if (mt >= 0)
+				m->mt[mt]++;
+		}
+	}
+	return bad;
+}
+
+#define SVG_MAX		(64UL << 20)
+
+/* Count "<rect class=\"pb\"" per "<g class=\"zone\">" of the SVG at @path. */
+static int map_svg_cells(const char *path, struct map_zone *z, int nz, long long *w, long long *h)
+{
+	char *svg = malloc(SVG_MAX), *p, *g;
+	ssize_t n;
+	int k = -1;
+
+	if (!svg)
+		return -ENOMEM;
+	n = mmscope_slurp_file(path, svg, SVG_MAX);
+	if (n < 0) {
+		free(svg);
+		return n;
+	}
+	*w = *h = -1;
+	p = strstr(svg, "<svg ");
+	if (p) {
+		sscanf(strstr(p, " width=\"") ?: "", " width=\"%lld\"", w);
+		sscanf(strstr(p, " height=\"") ?: "", " height=\"%lld\"", h);
+	}
+	for (g = svg; (g = strstr(g, "<")); g++) {
+		if (!strncmp(g, "<g class=\"zone\">", 16))
+			k++;
+		else if (!strncmp(g, "<rect class=\"pb\"", 16) && k >= 0 && k < nz)
+			z[k].svg_cells++;
+	}
+	free(svg);
+	return k + 1;
+}
+
+/*
+ * map: one cell per pageblock, in the JSON, the text and the SVG.  Oracles:
+ * /proc/pagetypeinfo's "Number of blocks" per zone and migratetype (the
+ * cells with memory; read before and after the tool, and the verdict taken
+ * when both readings agree), /proc/zoneinfo's start_pfn and spanned (the
+ * cells follow each other and cover the zone).  The SVG is well-formed
+ * (xmllint) and draws (rsvg-convert: a PNG of the size the SVG says).
+ */
+TEST_F_TIMEOUT(tool, map_draws_every_pageblock, 180)
+{
+	static const char *const json_args[] = { "--json", "map", NULL };
+	static const char *const text_args[] = { "map", "--width", "32", NULL };
+	static struct pti pa[MAXZ], pb[MAXZ];
+	struct map_zone z[MAXZ];
+	char dir[300], svg[400], png[400], cmd[1200], out[4096], hdr[25];
+	const char *svg_args[] = { "map", "--svg", svg, NULL };
+	int nz, i, t, mt, settled = 0, fd;
+	long long w, h, pngw, pngh, total = 0;
+	struct mmscope_api api;
+	json_object *doc;
+	char *l;
+
+	fd = mmscope_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, mmscope_api_of(fd, &api));
+	close(fd);
+	if (!(api.features & MMSCOPE_FEATURE_PAGEBLOCKS) ||
+	    !(api.ioctls & (1ULL << _MMSCOPE_IOC_PHYS_PAGEBLOCKS)))
+		SKIP(return, "the module has no PHYS_PAGEBLOCKS");
+	nz = map_zones(z);
+	ASSERT_LT(0, nz);
+
+	/* JSON: cells per zone and migratetype against pagetypeinfo */
+	for (t = 0; t < PHYS_TRIES && !settled; t++) {
+		for (i = 0; i < nz; i++)
+			ASSERT_EQ(0, read_pagetypeinfo(z[i].node, z[i].name, &pa[i]));
+		doc = tool_json(_metadata, &self->r, json_args);
+		ASSERT_NE(NULL, doc);
+		for (i = 0; i < nz; i++)
+			ASSERT_EQ(0, read_pagetypeinfo(z[i].node, z[i].name, &pb[i]));
+		EXPECT_EQ(0, map_cells(_metadata, doc, z, nz));
+		json_object_put(doc);
+		settled = 1;
+		for (i = 0; i < nz; i++)
+			if (memcmp(pa[i].blocks, pb[i].blocks, sizeof(pa[i].blocks)))
+				settled = 0;	/* a block changed type: read again */
+	}
+	ASSERT_TRUE(settled) {
+		TH_LOG("pagetypeinfo's block counts changed in every one of %d tries", t);
+	}
+	for (i = 0; i < nz; i++) {
+		long long blocks = 0;
+
+		for (mt = 0; mt < MMSCOPE_MT_NR; mt++) {
+			blocks += pa[i].blocks[mt];
+			EXPECT_EQ(pa[i].blocks[mt], z[i].mt[mt]) {
+				TH_LOG("node %d %s: %s blocks: pagetypeinfo %lld, map %lld", z[i].node,
+				       z[i].name, mt_names[mt], pa[i].blocks[mt], z[i].mt[mt]);
+			}
+		}
+		EXPECT_EQ(blocks, z[i].online) {
+			TH_LOG("node %d %s: pagetypeinfo has %lld blocks, the map %lld with memory (%lld cells)",
+			       z[i].node, z[i].name, blocks, z[i].online, z[i].cells);
+		}
+		/* the cells cover the zone, and no block beyond it */
+		EXPECT_LT(0, z[i].cells);
+		EXPECT_LE(z[i].first, z[i].start);
+		EXPECT_GT(z[i].first + 4096, z[i].start);	/* within a block */
+		EXPECT_GE(z[i].end, z[i].start + z[i].spanned) {
+			TH_LOG("node %d %s: cells %lld-%lld, zone %lld+%lld", z[i].node, z[i].name,
+			       z[i].first, z[i].end, z[i].start, z[i].spanned);
+		}
+		EXPECT_LT(z[i].end - 4096, z[i].start + z[i].spanned);
+		total += z[i].cells;
+	}
+
+	/* text: one character per cell, rows of 32 between '|'s under the zone's title */
+	ASSERT_EQ(0, tool_text(&self->r, text_args)) {
+		TH_LOG("map: %s", self->r.err);
+	}
+	EXPECT_EQ(NULL, strchr(self->r.out, '\033'));	/* no colour into a pipe */
+	for (i = -1, l = self->r.out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		char name[16], *bar = strchr(l, '|');
+		unsigned long long pfn;
+		int node, len;
+
+		if (sscanf(l, "node %d %15[^:]:", &node, name) == 2) {
+			struct map_zone *m = map_find(z, nz, node, name);
+
+			i = m ? (int)(m - z) : -1;
+			EXPECT_NE(NULL, m);
+			continue;
+		}
+		if (i < 0 || !bar || sscanf(l, " %llu |", &pfn) != 1)
+			continue;
+		len = (int)(strchr(bar + 1, '|') ? strchr(bar + 1, '|') - bar - 1 : -1);
+		EXPECT_LT(0, len);
+		EXPECT_GE(32, len);
+		z[i].text_cells += len;
+	}
+	for (i = 0; i < nz; i++)
+		EXPECT_EQ(z[i].cells, z[i].text_cells) {
+			TH_LOG("node %d %s: %lld characters in the text map, %lld cells in the JSON",
+			       z[i].node, z[i].name, z[i].text_cells, z[i].cells);
+		}
+	EXPECT_NE(NULL, strstr(self->r.out, "UPPERCASE"));	/* the legend */
+	EXPECT_NE(NULL, strstr(self->r.out, "\ntotal "));
+
+	/* SVG: well-formed, a rect per cell and zone, and it draws */
+	snprintf(dir, sizeof(dir), "%s/map-XXXXXX", mmscope_tmpdir());
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(svg, sizeof(svg), "%s/map.svg", dir);
+	snprintf(png, sizeof(png), "%s/map.png", dir);
+	ASSERT_EQ(0, tool_text(&self->r, svg_args)) {
+		TH_LOG("map --svg: %s", self->r.err);
+	}
+	EXPECT_NE(NULL, strstr(self->r.out, "pageblocks of")) {
+		TH_LOG("map --svg says: %s", self->r.out);
+	}
+	snprintf(cmd, sizeof(cmd), "xmllint --noout '%s' 2>&1", svg);
+	EXPECT_EQ(0, sh_out(cmd, out, sizeof(out))) {
+		TH_LOG("xmllint (libxml2-utils, scripts/setup): %s", out);
+	}
+	EXPECT_EQ(nz, map_svg_cells(svg, z, nz, &w, &h));
+	for (i = 0; i < nz; i++)
+		EXPECT_EQ(z[i].cells, z[i].svg_cells) {
+			TH_LOG("node %d %s: %lld <rect class=\"pb\"> in the SVG, %lld cells in the JSON",
+			       z[i].node, z[i].name, z[i].svg_cells, z[i].cells);
+		}
+	snprintf(cmd, sizeof(cmd), "rsvg-convert -o '%s' '%s' 2>&1", png, svg);
+	EXPECT_EQ(0, sh_out(cmd, out, sizeof(out))) {
+		TH_LOG("rsvg-convert (librsvg2-bin, scripts/setup): %s", out);
+	}
+	ASSERT_EQ(24, mmscope_slurp_file(png, hdr, sizeof(hdr)));
+	EXPECT_EQ(0, memcmp(hdr, "\x89PNG\r\n\x1a\n", 8));
+	pngw = (unsigned char)hdr[16] << 24 | (unsigned char)hdr[17] << 16 |
+	       (unsigned char)hdr[18] << 8 | (unsigned char)hdr[19];
+	pngh = (unsigned char)hdr[20] << 24 | (unsigned char)hdr[21] << 16 |
+	       (unsigned char)hdr[22] << 8 | (unsigned char)hdr[23];
+	EXPECT_EQ(w, pngw);
+	EXPECT_EQ(h, pngh);
+	EXPECT_LT(0, total);
+	unlink(svg);
+	unlink(png);
+	rmdir(dir);
 }
 
 TEST_F_TIMEOUT(tool, errors_say_what_to_do, 120)

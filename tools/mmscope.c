@@ -76,11 +76,6 @@ static const char *dev_path(void)
 	return p && *p ? p : "/dev/mmscope";
 }
 
-struct dev {
-	int fd;
-	struct mmscope_api api;
-};
-
 static const char *const feature_names[] = {
 	"process_memory", "faults", "phys_memory", "pt_dense", "stream_watermark",
 	"track_on_close", "introspect",
@@ -96,7 +91,7 @@ void dev_close_opened(void)
 		close(opened_fds[--nr_opened]);
 }
 
-static void dev_open(struct dev *d)
+void dev_open(struct dev *d)
 {
 	const char *path = dev_path();
 
@@ -213,9 +208,6 @@ void progress_end(struct progress *p)
 
 /* ---- info ---------------------------------------------------------------- */
 
-static void *phys_snap(const struct dev *d, unsigned long cmd, unsigned int nr_ioc,
-		       const char *what, size_t rec_size, size_t *nr);
-
 static const char *const tracked_flag_names[] = { "exited", "children", "on_close", "adopted" };
 
 /* The module's own state: what it tracks and the memory it holds. */
@@ -327,8 +319,6 @@ int cmd_info(int argc, char **argv)
 }
 
 /* ---- ps ------------------------------------------------------------------ */
-
-static void __attribute__((noreturn)) usage_of(const char *cmd);
 
 struct proc {
 	int pid;
@@ -1964,7 +1954,7 @@ int cmd_faults(int argc, char **argv)
 #define KIB(pages)	((unsigned long long)(pages) * (PAGE / 1024))
 
 static const char *const zs_names[] = { MMSCOPE_ZS_NAMES };
-static const char *const mt_names[MMSCOPE_MT_NR] = {
+const char *const mt_names[MMSCOPE_MT_NR] = {
 	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate",
 };
 
@@ -1973,8 +1963,8 @@ static const char *const mt_names[MMSCOPE_MT_NR] = {
  * produced (the buffer grows until one pass fits).  Returns the records
  * (malloc'd) and their number in @nr.
  */
-static void *phys_snap(const struct dev *d, unsigned long cmd, unsigned int nr_ioc,
-		       const char *what, size_t rec_size, size_t *nr)
+void *phys_snap(const struct dev *d, unsigned long cmd, unsigned int nr_ioc,
+		const char *what, size_t rec_size, size_t *nr)
 {
 	struct mmscope_phys_snap q;
 	size_t cap = 16;
@@ -2553,6 +2543,12 @@ static const struct cmd {
 	{ "slab", cmd_slab, "[--sort KEY] [-n N] [--watch SEC]",
 	  "every slab cache as slabtop shows it; KEY: size (default), objs, active,\n"
 	  "\tslabs, objsize, name; --watch refreshes in place with objects per second" },
+	{ "map", cmd_map, "[--svg FILE] [--width N]",
+	  "a picture of physical memory: one cell per pageblock of every zone, by the\n"
+	  "\tclass most of its pages are in (free by its largest free order, anon, file,\n"
+	  "\tshmem, slab, page tables, hugetlb, reserved, kernel) and its migratetype,\n"
+	  "\twith a legend and totals per class; a character a cell on the terminal\n"
+	  "\t(N a row: default 64, or the terminal's width), --svg an SVG drawing in FILE" },
 	{ "snapshot", cmd_snapshot, "save FILE",
 	  "every view at once (processes and their VMAs, zones, buddy, LRU, slab) into\n"
 	  "\tFILE as one JSON document, with the kernel release, boot id and time" },
@@ -2586,7 +2582,7 @@ static void usage(FILE *f)
 		"  6 the loaded module lacks a feature this needs\n");
 }
 
-static void usage_of(const char *name)
+void usage_of(const char *name)
 {
 	size_t i;
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <json-c/json.h>
+#include <linux/mmscope.h>
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define JSON_FORMAT		1	/* "format" of every JSON document */
@@ -27,6 +28,23 @@ extern int opt_json, opt_pretty;
 void __attribute__((format(printf, 2, 3), noreturn)) die(int code, const char *fmt, ...);
 extern jmp_buf *die_jump;
 extern char die_msg[512];
+
+/* /dev/mmscope, opened and asked GET_API (dev_open exits saying what is wrong). */
+struct dev {
+	int fd;
+	struct mmscope_api api;
+};
+void dev_open(struct dev *d);
+/*
+ * One snapshot of a mmscope_phys_snap view (@nr_ioc the ioctl's number, for
+ * the module-too-old message): its records, malloc'd, and their number in @nr.
+ */
+void *phys_snap(const struct dev *d, unsigned long cmd, unsigned int nr_ioc,
+		const char *what, size_t rec_size, size_t *nr);
+/* Print the usage of subcommand @name and exit 0. */
+void __attribute__((noreturn)) usage_of(const char *name);
+/* Migratetype names as /proc/pagetypeinfo has them. */
+extern const char *const mt_names[MMSCOPE_MT_NR];
 
 /* Close every /dev/mmscope descriptor the subcommands run so far opened. */
 void dev_close_opened(void);
@@ -58,6 +76,7 @@ int cmd_zones(int argc, char **argv);
 int cmd_buddy(int argc, char **argv);
 int cmd_lru(int argc, char **argv);
 int cmd_slab(int argc, char **argv);
+int cmd_map(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 
