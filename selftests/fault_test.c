@@ -4506,8 +4506,11 @@ TEST_F_TIMEOUT(table, tracked_flags_follow_track, 120)
 	EXPECT_EQ(MMSCOPE_TRACKED_CHILDREN, r[n0 + 1].flags);
 	EXPECT_EQ(child, r[n0 + 2].pid);
 	EXPECT_EQ(MMSCOPE_TRACKED_CHILDREN | MMSCOPE_TRACKED_ADOPTED, r[n0 + 2].flags);
+	EXPECT_EQ(0, r[n0].parent);
+	EXPECT_EQ(0, r[n0 + 1].parent);
+	EXPECT_EQ(parent, r[n0 + 2].parent);	/* the tracked process that forked it */
 	for (i = n0; i < n; i++)
-		EXPECT_EQ(0, r[i].__reserved[0] | r[i].__reserved[1]);
+		EXPECT_EQ(0, r[i].__pad0 | r[i].__reserved[0]);
 
 	/* the child exits and its parent reaps it: the entry stays, EXITED */
 	close(cgo[1]);

@@ -1798,6 +1798,8 @@ static void check_phys(struct fz *fz, struct call *c)
 			bad |= t->pid <= 0 || (t->flags & ~MMSCOPE_TRACKED_FLAGS_ALL) ||
 			       ((t->flags & MMSCOPE_TRACKED_ADOPTED) &&
 				!(t->flags & MMSCOPE_TRACKED_CHILDREN)) ||
+			       (t->parent != 0) != !!(t->flags & MMSCOPE_TRACKED_ADOPTED) ||
+			       t->parent < 0 || t->__pad0 ||
 			       nonzero((void *)t->__reserved, sizeof(t->__reserved));
 			break;
 		}

@@ -419,6 +419,7 @@ static void track_fork(void *data, struct task_struct *parent,
 		goto out;
 	}
 	t->adopted = true;
+	t->parent_nr = pt->nr;
 	hash_insert(t);
 	llist_add(&t->adopt, &adopt_list);
 	schedule_work(&adopt_work);
@@ -518,8 +519,10 @@ static void describe_task(struct mmscope_task *t, struct mmscope_tracked_rec *r)
 		r->flags |= MMSCOPE_TRACKED_CHILDREN;
 	if (t->owner)
 		r->flags |= MMSCOPE_TRACKED_ON_CLOSE;
-	if (t->adopted)
+	if (t->adopted) {
 		r->flags |= MMSCOPE_TRACKED_ADOPTED;
+		r->parent = t->parent_nr;
+	}
 	smp_rmb();	/* the exit, then what the clients count (fault.c's rule) */
 	for (i = 0; i < ARRAY_SIZE(clients); i++) {
 		c = clients[i];

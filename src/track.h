@@ -35,6 +35,7 @@ struct mmscope_task {
 	struct hlist_node hnode;	/* RCU hash by pid, for the probes */
 	unsigned int track_flags;	/* MMSCOPE_TRACK_CHILDREN */
 	bool adopted;			/* made by the fork probe */
+	pid_t parent_nr;		/* adopted: the tracked parent's nr */
 	struct llist_node adopt;	/* a child waiting to be listed */
 	pid_t nr;			/* tgid, as the tracker wrote it */
 	struct pid *pid;		/* referenced */

@@ -78,7 +78,7 @@ static const char *dev_path(void)
 
 static const char *const feature_names[] = {
 	"process_memory", "faults", "phys_memory", "pt_dense", "stream_watermark",
-	"track_on_close", "introspect",
+	"track_on_close", "introspect", "pageblocks",
 };
 
 /* What dev_open() opened, for a caller that runs subcommands in-process. */
@@ -1333,12 +1333,54 @@ static void stats_add(struct mmscope_fault_stats *sum, const struct mmscope_faul
 	sum->faultaround_pages += s->faultaround_pages;
 }
 
+/* Add @pid to the children found. */
+static void kids_add(struct kids *k, int pid)
+{
+	if (k->n == k->cap) {
+		k->cap = k->cap ? k->cap * 2 : 16;
+		k->v = realloc(k->v, k->cap * sizeof(*k->v));
+		if (!k->v)
+			die(EX_FAIL, "out of memory");
+	}
+	memset(&k->v[k->n], 0, sizeof(k->v[k->n]));
+	k->v[k->n].pid = pid;
+	k->n++;
+}
+
+/*
+ * The module's own list (TRACKED): every adopted entry whose parent is @pid
+ * or one found, reaped ones included.  0, or -1 when the module is older.
+ */
+static int kids_tracked(const struct dev *d, int pid, struct kids *k)
+{
+	struct mmscope_tracked_rec *t;
+	size_t n, i;
+	int changed = 1;
+
+	if (!(d->api.features & MMSCOPE_FEATURE_INTROSPECT))
+		return -1;
+	t = phys_snap(d, MMSCOPE_IOC_TRACKED, _MMSCOPE_IOC_TRACKED, "TRACKED", sizeof(*t), &n);
+	while (changed) {
+		changed = 0;
+		for (i = 0; i < n; i++) {
+			if (!(t[i].flags & MMSCOPE_TRACKED_ADOPTED) || kids_has(k, t[i].pid) ||
+			    (t[i].parent != pid && !kids_has(k, t[i].parent)))
+				continue;
+			kids_add(k, t[i].pid);
+			changed = 1;
+		}
+	}
+	free(t);
+	return 0;
+}
+
 /*
  * Find the descendants of @pid the module tracks (MMSCOPE_TRACK_CHILDREN):
- * every process whose parent is @pid or one found, listed in /proc now
- * (zombies included).  Those found stay (their entries outlive them); a
- * child both born and reaped between two scans is not seen.  Then read
- * every one's counts and their sum.
+ * from the module's list when it has one (kids_tracked()), else every
+ * process whose parent is @pid or one found, listed in /proc now (zombies
+ * included; a child both born and reaped between two scans is not seen
+ * there).  Those found stay (their entries outlive them).  Then read every
+ * one's counts and their sum.
  */
 static void kids_scan(const struct dev *d, int pid, struct kids *k)
 {
@@ -1346,8 +1388,11 @@ static void kids_scan(const struct dev *d, int pid, struct kids *k)
 	int *pids = NULL, *ppids = NULL, changed = 1;
 	size_t n = 0, cap = 0, i;
 	struct dirent *e;
-	DIR *dir = opendir("/proc");
+	DIR *dir;
 
+	if (!kids_tracked(d, pid, k))
+		goto counts;
+	dir = opendir("/proc");
 	if (!dir)
 		die(EX_FAIL, "/proc: %s (is procfs mounted?)", strerror(errno));
 	while ((e = readdir(dir))) {
@@ -1373,20 +1418,13 @@ static void kids_scan(const struct dev *d, int pid, struct kids *k)
 				continue;
 			if (fault_stats(d, pids[i], &s))
 				continue;	/* not tracked (yet: listed shortly after fork) */
-			if (k->n == k->cap) {
-				k->cap = k->cap ? k->cap * 2 : 16;
-				k->v = realloc(k->v, k->cap * sizeof(*k->v));
-				if (!k->v)
-					die(EX_FAIL, "out of memory");
-			}
-			memset(&k->v[k->n], 0, sizeof(k->v[k->n]));
-			k->v[k->n].pid = pids[i];
-			k->n++;
+			kids_add(k, pids[i]);
 			changed = 1;
 		}
 	}
 	free(pids);
 	free(ppids);
+counts:
 	k->prev_sum = k->sum;
 	memset(&k->sum, 0, sizeof(k->sum));
 	for (i = 0; i < k->n; i++) {

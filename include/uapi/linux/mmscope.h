@@ -846,7 +846,9 @@ struct mmscope_tracked_rec {
 	__s32 pid;		/* tgid, the number TRACK and the track file take */
 	__u32 flags;		/* MMSCOPE_TRACKED_* */
 	__u64 faults_total;	/* FAULT_STATS' total at the time of the pass */
-	__u64 __reserved[2];	/* out: 0 */
+	__s32 parent;		/* ADOPTED: the tracked process that forked it; else 0 */
+	__u32 __pad0;		/* out: 0 */
+	__u64 __reserved[1];	/* out: 0 */
 };
 #define MMSCOPE_TRACKED_REC_SIZE_VER0	32
 
