@@ -181,6 +181,64 @@ static int tool_run(struct run *r, const char *dev, int nocap, const char *const
 	return 0;
 }
 
+/*
+ * scripts/json-check (installed beside this program, the schemas in schema/:
+ * selftests/Makefile) with @args and @len bytes of @in on its stdin: its
+ * exit status (0: valid), its message in @why.
+ */
+static int json_check(const char *const *args, const char *in, size_t len, char *why,
+		      size_t wlen)
+{
+	const char *argv[8] = { "json-check" };
+	int fd[2], st = 0, i;
+	char prog[512];
+	pid_t pid = -1;
+	ssize_t n;
+
+	beside(prog, sizeof(prog), "json-check");
+	for (i = 0; args[i] && i < 6; i++)
+		argv[i + 1] = args[i];
+	fd[0] = memfd_create("json-check-in", MFD_CLOEXEC);
+	fd[1] = memfd_create("json-check-msg", MFD_CLOEXEC);
+	why[0] = 0;
+	if (fd[0] < 0 || fd[1] < 0 || write(fd[0], in, len) != (ssize_t)len ||
+	    lseek(fd[0], 0, SEEK_SET) || (pid = fork()) < 0) {
+		snprintf(why, wlen, "cannot run %s: %s", prog, strerror(errno));
+		st = -1;
+	} else if (pid == 0) {
+		dup2(fd[0], 0);
+		dup2(fd[1], 1);
+		dup2(fd[1], 2);
+		execv(prog, (char *const *)argv);
+		dprintf(2, "%s: %s", prog, strerror(errno));
+		_exit(127);
+	} else if (waitpid(pid, &st, 0) == pid) {
+		n = pread(fd[1], why, wlen - 1, 0);
+		why[n > 0 ? n : 0] = 0;
+		st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	}
+	close(fd[0]);
+	close(fd[1]);
+	return st;
+}
+
+/* @r's output against the schema its "command" names (Documentation/schema/). */
+static void schema_expect(struct __test_metadata *_metadata, json_object *doc,
+			  const struct run *r)
+{
+	const char *cmd = json_object_get_string(json_object_object_get(doc, "command"));
+	char dir[512], why[4096];
+	const char *args[] = { dir, cmd ? cmd : "(no command key)", NULL };
+
+	if (cmd && !strcmp(cmd, "faults") && json_object_object_get(doc, "follow"))
+		args[1] = "faults-event";	/* faults --follow: JSON Lines */
+	beside(dir, sizeof(dir), "schema");
+	EXPECT_EQ(0, json_check(args, r->out, r->out_len, why, sizeof(why))) {
+		TH_LOG("mmscope %s: JSON not as Documentation/schema/%s.schema.json says:\n%s",
+		       args[1], args[1], why);
+	}
+}
+
 /* Run and parse JSON output; NULL (and a log) when the tool failed. */
 static json_object *tool_json(struct __test_metadata *_metadata, struct run *r,
 			      const char *const *argv)
@@ -200,6 +258,8 @@ static json_object *tool_json(struct __test_metadata *_metadata, struct run *r,
 		TH_LOG("mmscope %s: output is not JSON: %.200s", argv[0], r->out);
 	else if (json_object_get_int(json_object_object_get(o, "format")) != 1)
 		TH_LOG("mmscope %s: JSON format is not 1", argv[0]);
+	if (o)
+		schema_expect(_metadata, o, r);
 	return o;
 }
 
