@@ -596,7 +596,8 @@ int cmd_diff(int argc, char **argv)
 		out = json_doc("diff");
 		json_object_object_add(out, "a", json_object_new_string(argv[optind]));
 		json_object_object_add(out, "b", json_object_new_string(argv[optind + 1]));
-		json_put(out, "seconds", num(b, "time") - num(a, "time"));
+		json_object_object_add(out, "seconds",	/* negative when B is older */
+				       json_object_new_int64(num(b, "time") - num(a, "time")));
 		json_object_object_add(out, "same_boot", json_object_new_boolean(
 					       !strcmp(str(a, "boot_id"), str(b, "boot_id"))));
 		json_object_object_add(out, "all", json_object_new_boolean(diff_all));
