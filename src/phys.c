@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmscope - physical memory (a producer): zones, buddy free lists and LRU
- * lists; slab caches are in slab.c, lock-hold accounting in hold.c.
+ * mmscope - physical memory (a producer): zones, buddy free lists, LRU lists
+ * and pageblocks; slab caches are in slab.c, lock-hold accounting in hold.c.
  *
  * Each pass hands every record (a uapi struct, the one both presenters
  * render) to an emit callback with no lock held, so the callback may sleep
