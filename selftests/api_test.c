@@ -141,6 +141,22 @@ TEST_F(dev, get_api_announces_introspect)
 	EXPECT_EQ(1, MMSCOPE_API_VERSION);	/* additive: the version stays */
 }
 
+/* PHYS_PAGEBLOCKS: its feature bit, its command bit, and a command that answers. */
+TEST_F(dev, get_api_announces_pageblocks)
+{
+	struct mmscope_phys_snap s;
+
+	ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_GET_API, &self->api));
+	EXPECT_TRUE(self->api.features & MMSCOPE_FEATURE_PAGEBLOCKS);
+	EXPECT_TRUE(self->api.ioctls & (1ULL << _MMSCOPE_IOC_PHYS_PAGEBLOCKS));
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	s.rec_size = MMSCOPE_PAGEBLOCK_REC_SIZE_VER0;
+	ASSERT_EQ(0, ioctl(self->fd, MMSCOPE_IOC_PHYS_PAGEBLOCKS, &s));
+	EXPECT_EQ(0, s.nr_recs);
+	EXPECT_LT(0, s.nr_total);
+}
+
 /* A newer caller's larger struct is fine while the bytes we do not know are 0. */
 TEST_F(dev, get_api_larger_struct_with_zero_tail)
 {

@@ -143,7 +143,7 @@ static const char *res_set(unsigned int m, char *buf, size_t len)
 enum {
 	OP_GET_API, OP_MM_SUMMARY, OP_PT_WALK, OP_VMAS, OP_TRACK, OP_FAULT_STATS,
 	OP_FAULT_STREAM, OP_PHYS_ZONES, OP_PHYS_BUDDY, OP_PHYS_LRU,
-	OP_PHYS_STATS, OP_PHYS_SLAB, OP_TRACKED, OP_MODULE_MEMORY,
+	OP_PHYS_STATS, OP_PHYS_SLAB, OP_TRACKED, OP_MODULE_MEMORY, OP_PHYS_PAGEBLOCKS,
 	OP_NR_IOCTLS,
 	OP_BAD_NUMBER = OP_NR_IOCTLS,	/* a command's number, other size/direction */
 	OP_UNUSED,			/* magic 0xBE, a number nobody uses */
@@ -203,6 +203,9 @@ static const struct op {
 	[OP_MODULE_MEMORY] = { "MODULE_MEMORY", MMSCOPE_IOC_MODULE_MEMORY,
 			       MMSCOPE_PHYS_SNAP_SIZE_VER0, MMSCOPE_MODULE_MEM_REC_SIZE_VER0,
 			       D_COMMON },
+	[OP_PHYS_PAGEBLOCKS] = { "PHYS_PAGEBLOCKS", MMSCOPE_IOC_PHYS_PAGEBLOCKS,
+				 MMSCOPE_PHYS_SNAP_SIZE_VER0, MMSCOPE_PAGEBLOCK_REC_SIZE_VER0,
+				 D_COMMON | B(EINTR) },
 	[OP_BAD_NUMBER] = { "bad-size-or-dir", 0, 0, 0, B(ENOTTY) },
 	[OP_UNUSED] = { "unused-0xBE", 0, 0, 0, B(ENOTTY) },
 	[OP_FOREIGN] = { "foreign-type", 0, 0, 0, B(ENOTTY) },
@@ -1454,7 +1457,8 @@ static void check_get_api(struct fz *fz, struct call *c)
 			   (1ULL << _MMSCOPE_IOC_PHYS_ZONES) | (1ULL << _MMSCOPE_IOC_PHYS_BUDDY) |
 			   (1ULL << _MMSCOPE_IOC_PHYS_LRU) | (1ULL << _MMSCOPE_IOC_PHYS_STATS) |
 			   (1ULL << _MMSCOPE_IOC_PHYS_SLAB) | (1ULL << _MMSCOPE_IOC_TRACKED) |
-			   (1ULL << _MMSCOPE_IOC_MODULE_MEMORY);
+			   (1ULL << _MMSCOPE_IOC_MODULE_MEMORY) |
+			   (1ULL << _MMSCOPE_IOC_PHYS_PAGEBLOCKS);
 
 	memcpy(&a, c->a.view, sizeof(a));
 	if (a.api_version != MMSCOPE_API_VERSION || a.pgtable_levels != (__u32)fz->levels ||
@@ -1789,6 +1793,22 @@ static void check_phys(struct fz *fz, struct call *c)
 			bad |= !memchr(sl->name, 0, sizeof(sl->name)) || (sl->flags & ~7U) ||
 			       sl->__pad0 ||
 			       nonzero((void *)sl->__reserved, sizeof(sl->__reserved));
+			break;
+		}
+		case OP_PHYS_PAGEBLOCKS: {
+			const struct mmscope_pageblock_rec *pb = (const void *)p;
+			unsigned int k;
+			__u64 sum = 0;
+
+			for (k = 0; k < MMSCOPE_PB_CLASSES; k++)
+				sum += pb->pages[k];
+			bad |= !pb->nr_pages || sum != pb->nr_pages ||
+			       pb->start_pfn % pb->nr_pages || pb->migratetype > MMSCOPE_MT_NR ||
+			       pb->dominant >= MMSCOPE_PB_NR ||
+			       (pb->free_max_order >= MMSCOPE_MAX_ORDERS &&
+				pb->free_max_order != MMSCOPE_PB_NO_FREE) ||
+			       !memchr(pb->zone, 0, sizeof(pb->zone)) || pb->__pad0 ||
+			       nonzero((void *)pb->__reserved, sizeof(pb->__reserved));
 			break;
 		}
 		case OP_TRACKED: {
@@ -2880,7 +2900,7 @@ static void fuzz_one(struct fz *fz, int op)
 		op_fault_stream(fz, c);
 		break;
 	case OP_PHYS_ZONES: case OP_PHYS_BUDDY: case OP_PHYS_LRU:
-	case OP_PHYS_STATS: case OP_PHYS_SLAB:
+	case OP_PHYS_STATS: case OP_PHYS_SLAB: case OP_PHYS_PAGEBLOCKS:
 	case OP_TRACKED: case OP_MODULE_MEMORY:
 		op_phys(fz, c);
 		break;
@@ -3318,7 +3338,8 @@ TEST_F_TIMEOUT(fuzz, phys, 300)
 	unsigned int w[OP_NR] = {
 		[OP_PHYS_ZONES] = 18, [OP_PHYS_BUDDY] = 16, [OP_PHYS_LRU] = 16,
 		[OP_PHYS_STATS] = 18, [OP_PHYS_SLAB] = 16, [OP_TRACKED] = 5,
-		[OP_MODULE_MEMORY] = 5, [OP_BAD_NUMBER] = 3, [OP_UNUSED] = 3,
+		[OP_MODULE_MEMORY] = 5, [OP_PHYS_PAGEBLOCKS] = 8, [OP_BAD_NUMBER] = 3,
+		[OP_UNUSED] = 3,
 	};
 
 	fuzz_run(self->fz, w, 10, 0);
@@ -3332,7 +3353,8 @@ TEST_F_TIMEOUT(fuzz, everything, 300)
 		[OP_TRACK] = 5,
 		[OP_FAULT_STATS] = 8, [OP_FAULT_STREAM] = 8, [OP_PHYS_ZONES] = 3,
 		[OP_PHYS_BUDDY] = 3, [OP_PHYS_LRU] = 3, [OP_PHYS_STATS] = 3, [OP_PHYS_SLAB] = 3,
-		[OP_TRACKED] = 3, [OP_MODULE_MEMORY] = 2, [OP_BAD_NUMBER] = 6, [OP_UNUSED] = 6, [OP_FOREIGN] = 5, [OP_READ] = 8,
+		[OP_TRACKED] = 3, [OP_MODULE_MEMORY] = 2, [OP_PHYS_PAGEBLOCKS] = 2,
+		[OP_BAD_NUMBER] = 6, [OP_UNUSED] = 6, [OP_FOREIGN] = 5, [OP_READ] = 8,
 		[OP_POLL] = 4,
 	};
 

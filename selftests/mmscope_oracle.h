@@ -40,6 +40,7 @@ struct zi {			/* one zone of /proc/zoneinfo */
 	int node;
 	char name[16];
 	long long free, boost, min, low, high, spanned, present, managed, cma;
+	long long start_pfn;
 	long long prot[MMSCOPE_MAX_ZONES];
 	int nprot;
 	long long pcp;		/* pages on the per-CPU lists, all CPUs */
@@ -118,6 +119,7 @@ static inline int read_zoneinfo(struct zi *z)
 		else if (!strcmp(key, "low")) z[n].low = v;
 		else if (!strcmp(key, "high")) z[n].high = v;
 		else if (!strcmp(key, "spanned")) z[n].spanned = v;
+		else if (!strcmp(key, "start_pfn:")) z[n].start_pfn = v;
 		else if (!strcmp(key, "present")) z[n].present = v;
 		else if (!strcmp(key, "managed")) z[n].managed = v;
 		else if (!strcmp(key, "cma")) z[n].cma = v;

@@ -478,6 +478,8 @@ TEST_F(perm, no_kernel_address_in_any_output)
 				    sizeof(struct mmscope_lru_rec), "PHYS_LRU"));
 	EXPECT_LE(0, phys_snap_scan(&ls, self->fd, MMSCOPE_IOC_PHYS_STATS,
 				    sizeof(struct mmscope_phys_stat_rec), "PHYS_STATS"));
+	EXPECT_LE(0, phys_snap_scan(&ls, self->fd, MMSCOPE_IOC_PHYS_PAGEBLOCKS,
+				    sizeof(struct mmscope_pageblock_rec), "PHYS_PAGEBLOCKS"));
 	/* -ENODATA without the slab layout */
 	phys_snap_scan(&ls, self->fd, MMSCOPE_IOC_PHYS_SLAB,
 		       sizeof(struct mmscope_slab_rec), "PHYS_SLAB");

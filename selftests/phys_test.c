@@ -44,6 +44,7 @@ _Static_assert(sizeof(struct mmscope_buddy_rec) == MMSCOPE_BUDDY_REC_SIZE_VER0, 
 _Static_assert(sizeof(struct mmscope_lru_rec) == MMSCOPE_LRU_REC_SIZE_VER0, "lru");
 _Static_assert(sizeof(struct mmscope_phys_stat_rec) == MMSCOPE_PHYS_STAT_REC_SIZE_VER0, "stat");
 _Static_assert(sizeof(struct mmscope_slab_rec) == MMSCOPE_SLAB_REC_SIZE_VER0, "slab");
+_Static_assert(sizeof(struct mmscope_pageblock_rec) == MMSCOPE_PAGEBLOCK_REC_SIZE_VER0, "pageblock");
 
 /* ---- the module ----------------------------------------------------------- */
 
@@ -2097,6 +2098,576 @@ TEST_F(phys, slab_delta_pipes)
 	slab_delta(_metadata, self->fd, LOAD_PIPES, c, per, 2);
 }
 
+/* ---- pageblocks ---------------------------------------------------------- */
+
+static const char *const pb_names[] = { MMSCOPE_PB_NAMES };
+_Static_assert(sizeof(pb_names) / sizeof(pb_names[0]) == MMSCOPE_PB_NR, "one name per class");
+
+/* "Pages per block" of /proc/pagetypeinfo: the kernel's pageblock_nr_pages. */
+static long pagetypeinfo_block_pages(void)
+{
+	FILE *f = fopen("/proc/pagetypeinfo", "re");
+	char line[256];
+	long v = -1;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Pages per block: %ld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/*
+ * A pageblocks snapshot into @buf (@cap records, allocated and touched by
+ * the caller before the oracle's first read, so the test's own heap does not
+ * move between the readings).  Returns the count, or -errno (-ENOSPC: more
+ * records than @cap).
+ */
+static long pb_snap_into(int fd, struct mmscope_pageblock_rec *buf, long cap)
+{
+	struct mmscope_phys_snap s;
+	int ret = mmscope_phys_ioc(fd, MMSCOPE_IOC_PHYS_PAGEBLOCKS, sizeof(*buf), buf,
+				   cap * sizeof(*buf), &s);
+
+	if (ret)
+		return ret;
+	return s.nr_recs == s.nr_total ? (long)s.nr_recs : -ENOSPC;
+}
+
+/* Room for every record now and a few zones' growth; memory touched. */
+static struct mmscope_pageblock_rec *pb_buf(int fd, long *cap)
+{
+	struct mmscope_phys_snap s;
+	struct mmscope_pageblock_rec *b;
+
+	if (mmscope_phys_ioc(fd, MMSCOPE_IOC_PHYS_PAGEBLOCKS, sizeof(*b), NULL, 0, &s))
+		return NULL;
+	*cap = s.nr_total + 1024;
+	b = calloc(*cap, sizeof(*b));
+	if (b)
+		memset(b, 0, *cap * sizeof(*b));
+	return b;
+}
+
+static int pb_is(const struct mmscope_pageblock_rec *r, const struct zi *z)
+{
+	return r->node == (unsigned int)z->node && !strcmp(r->zone, z->name);
+}
+
+/*
+ * The records of each populated zone of zoneinfo: consecutive, in PFN
+ * order, from its start rounded down to a pageblock to its end, exactly.
+ * Each record adds up to one block, the pages outside the span are holes,
+ * dominant is the largest class (the lower on a tie), the padding is zero.
+ */
+TEST_F(phys, pageblocks_cover_each_zone_exactly)
+{
+	struct mmscope_pageblock_rec *r;
+	struct zi z[MAXZ];
+	long n, i, block = pagetypeinfo_block_pages();
+	int nz = read_zoneinfo(z), k, zones = 0;
+
+	ASSERT_LT(0, block);
+	ASSERT_LT(0, nz);
+	n = mmscope_phys_snap(self->fd, MMSCOPE_IOC_PHYS_PAGEBLOCKS, sizeof(*r), (void **)&r);
+	ASSERT_LT(0, n);
+	for (i = 0; i < n; i++) {
+		unsigned int c, best = 0;
+		long long sum = 0;
+
+		ASSERT_EQ(block, r[i].nr_pages);
+		for (c = 0; c < MMSCOPE_PB_CLASSES; c++) {
+			sum += r[i].pages[c];
+			if (c >= MMSCOPE_PB_NR) {
+				EXPECT_EQ(0, r[i].pages[c]);
+			} else if (r[i].pages[c] > r[i].pages[best]) {
+				best = c;
+			}
+		}
+		EXPECT_EQ(block, sum) TH_LOG("block %llu", (unsigned long long)r[i].start_pfn);
+		EXPECT_EQ(best, r[i].dominant);
+		EXPECT_EQ(0, r[i].start_pfn % block);
+		EXPECT_GE(MMSCOPE_MT_NR, r[i].migratetype);
+		EXPECT_TRUE(r[i].free_max_order == MMSCOPE_PB_NO_FREE ||
+			    (r[i].free_max_order < MMSCOPE_MAX_ORDERS && r[i].pages[MMSCOPE_PB_FREE]));
+		EXPECT_EQ(0, r[i].__pad0);
+		EXPECT_EQ(0, r[i].__reserved[0] | r[i].__reserved[1]);
+		EXPECT_NE(NULL, memchr(r[i].zone, 0, sizeof(r[i].zone)));
+	}
+	for (k = 0; k < nz; k++) {
+		long long first = z[k].start_pfn / block * block;
+		long long end = z[k].start_pfn + z[k].spanned, want, got = 0;
+
+		if (!z[k].present)
+			continue;
+		want = (end - first + block - 1) / block;
+		for (i = 0; i < n && !pb_is(&r[i], &z[k]); i++)
+			;
+		ASSERT_GT(n, i) TH_LOG("no records of node %d %s", z[k].node, z[k].name);
+		for (; i < n && pb_is(&r[i], &z[k]); i++, got++) {
+			long long start = first + got * block, lo, hi;
+
+			EXPECT_EQ(start, (long long)r[i].start_pfn);
+			/* the pages outside [start_pfn, end) are holes */
+			lo = z[k].start_pfn > start ? z[k].start_pfn - start : 0;
+			hi = start + block > end ? start + block - end : 0;
+			EXPECT_LE(lo + hi, (long long)r[i].pages[MMSCOPE_PB_HOLE]);
+		}
+		EXPECT_EQ(want, got) TH_LOG("node %d %s: %lld blocks, module %lld",
+					   z[k].node, z[k].name, want, got);
+		for (; i < n; i++)	/* each zone's records are together */
+			EXPECT_FALSE(pb_is(&r[i], &z[k]));
+		zones++;
+	}
+	EXPECT_LT(0, zones);
+	free(r);
+}
+
+/*
+ * Blocks per (node, zone, migratetype) are pagetypeinfo's "Number of blocks
+ * type", within two readings, nothing added; retried like the buddy view,
+ * since a block's type may change and change back between two readings.
+ */
+TEST_F(phys, pageblocks_types_match_pagetypeinfo)
+{
+	struct mmscope_pageblock_rec *r;
+	struct zi z[MAXZ];
+	long n, i, cap;
+	int nz = read_zoneinfo(z), k, zones = 0;
+
+	ASSERT_LT(0, nz);
+	r = pb_buf(self->fd, &cap);
+	ASSERT_NE(NULL, r);
+	for (k = 0; k < nz; k++) {
+		long long cnt[MMSCOPE_MT_NR + 1];
+		struct pti a, b;
+		int t, mt, miss = 0, report;
+
+		if (!z[k].present)
+			continue;
+		for (t = 0; t < PHYS_TRIES; t++) {
+			report = t == PHYS_TRIES - 1;
+			miss = 0;
+			memset(cnt, 0, sizeof(cnt));
+			ASSERT_EQ(0, read_pagetypeinfo(z[k].node, z[k].name, &a));
+			n = pb_snap_into(self->fd, r, cap);
+			ASSERT_EQ(0, read_pagetypeinfo(z[k].node, z[k].name, &b));
+			ASSERT_LT(0, n);
+			for (i = 0; i < n; i++)
+				if (pb_is(&r[i], &z[k]))
+					cnt[r[i].migratetype]++;
+			for (mt = 0; mt < MMSCOPE_MT_NR; mt++)
+				MISS_IF(!in_bracket(a.blocks[mt], cnt[mt], b.blocks[mt], 0),
+					"node %d %s %s: pagetypeinfo %lld, module %lld, then %lld",
+					z[k].node, z[k].name, mt_names[mt], a.blocks[mt], cnt[mt],
+					b.blocks[mt]);
+			if (!miss)
+				break;
+		}
+		TH_LOG("node %d %s: attempt %d of %d, %lld blocks pagetypeinfo does not count",
+		       z[k].node, z[k].name, t < PHYS_TRIES ? t + 1 : PHYS_TRIES, PHYS_TRIES,
+		       cnt[MMSCOPE_MT_NR]);
+		EXPECT_EQ(0, miss);
+		zones++;
+	}
+	EXPECT_LT(0, zones);
+	free(r);
+}
+
+/* Pages of @class in the records of zone @z. */
+static long long pb_zone_class(const struct mmscope_pageblock_rec *r, long n,
+			       const struct zi *z, unsigned int class)
+{
+	long long sum = 0;
+	long i;
+
+	for (i = 0; i < n; i++)
+		if (pb_is(&r[i], z))
+			sum += r[i].pages[class];
+	return sum;
+}
+
+/* Free pages on the zone's free lists: Σ nr_free[o] << o of buddyinfo. */
+static long long buddyinfo_pages(const struct zi *z)
+{
+	long long nr[MMSCOPE_MAX_ORDERS], pages = 0;
+	int o, k = read_buddyinfo(z->node, z->name, nr, MMSCOPE_MAX_ORDERS);
+
+	for (o = 0; o < k; o++)
+		pages += nr[o] << o;
+	return k > 0 ? pages : -1;
+}
+
+/*
+ * FREE per zone is what the free lists hold (buddyinfo), not the per-CPU
+ * lists.  The pass reads block after block while pages go between the
+ * free lists and the per-CPU lists in batches; a page that left a block
+ * already read and came back to one not yet read is counted twice.  At
+ * most the per-CPU lists' capacity (zoneinfo's high marks summed over the
+ * CPUs, plus a batch each) is away at once, so that widens the bracket;
+ * a module that counted the per-CPU pages as free, or missed the buddy
+ * orders above a pageblock, misses by more.
+ */
+TEST_F(phys, pageblocks_free_matches_buddyinfo)
+{
+	struct mmscope_pageblock_rec *r;
+	struct zi z[MAXZ];
+	long n, cap;
+	int nz = read_zoneinfo(z), k, zones = 0;
+
+	ASSERT_LT(0, nz);
+	r = pb_buf(self->fd, &cap);
+	ASSERT_NE(NULL, r);
+	for (k = 0; k < nz; k++) {
+		long long a, m = 0, b, tol;
+		int t, miss = 0, report;
+
+		if (!z[k].present)
+			continue;
+		tol = z[k].pcp_high + z[k].batch_max * get_nprocs();
+		for (t = 0; t < PHYS_TRIES; t++) {
+			report = t == PHYS_TRIES - 1;
+			miss = 0;
+			a = buddyinfo_pages(&z[k]);
+			n = pb_snap_into(self->fd, r, cap);
+			b = buddyinfo_pages(&z[k]);
+			ASSERT_LT(0, n);
+			ASSERT_LE(0, a);
+			m = pb_zone_class(r, n, &z[k], MMSCOPE_PB_FREE);
+			MISS_IF(!in_bracket(a, m, b, tol),
+				"node %d %s: buddyinfo %lld pages, module FREE %lld, then %lld (per-CPU capacity %lld)",
+				z[k].node, z[k].name, a, m, b, tol);
+			if (!miss)
+				break;
+		}
+		TH_LOG("node %d %s: FREE %lld, buddyinfo %lld..%lld, attempt %d", z[k].node,
+		       z[k].name, m, a, b, t < PHYS_TRIES ? t + 1 : PHYS_TRIES);
+		EXPECT_EQ(0, miss);
+		zones++;
+	}
+	EXPECT_LT(0, zones);
+	free(r);
+}
+
+/* Not in the uapi header: include/linux/kernel-page-flags.h (the kernel's side). */
+#ifndef KPF_RESERVED
+#define KPF_RESERVED	32
+#endif
+
+/* The classes /proc/kpageflags can tell, and the first flag that decides each. */
+static const struct {
+	unsigned int class;
+	int kpf;
+} pb_kpf[] = {
+	{ MMSCOPE_PB_HOLE, KPF_NOPAGE },
+	{ MMSCOPE_PB_FREE, KPF_BUDDY },
+	{ MMSCOPE_PB_RESERVED, KPF_RESERVED },
+	{ MMSCOPE_PB_HUGETLB, KPF_HUGE },
+	{ MMSCOPE_PB_SLAB, KPF_SLAB },
+	{ MMSCOPE_PB_PGTABLE, KPF_PGTABLE },
+	{ MMSCOPE_PB_ANON, KPF_ANON },
+};
+#define PB_KPF	(sizeof(pb_kpf) / sizeof(pb_kpf[0]))
+
+/*
+ * Pages per class of the zone's span by /proc/kpageflags, first fit in the
+ * module's order (a page with none of these flags counts nowhere).  @kbuf
+ * has room for the span.
+ */
+static int kpf_zone(int kfd, const struct zi *z, uint64_t *kbuf, long long *c)
+{
+	size_t len = z->spanned * sizeof(uint64_t);
+	long long i;
+	unsigned int j;
+
+	memset(c, 0, MMSCOPE_PB_NR * sizeof(*c));
+	if (pread(kfd, kbuf, len, z->start_pfn * sizeof(uint64_t)) != (ssize_t)len)
+		return -EIO;
+	for (i = 0; i < z->spanned; i++) {
+		for (j = 0; j < PB_KPF; j++) {
+			if (kbuf[i] & (1ULL << pb_kpf[j].kpf)) {
+				c[pb_kpf[j].class]++;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * How far a class of a quiet guest's zone may move between two readings
+ * and back: this test allocated and touched every buffer before its first
+ * read, so what moves is the kernel's own churn around the reads (seq_file
+ * and kpageflags buffers: a slab page or two per cache that grows, the
+ * suite runner's stack) and kernel threads.  64 pages is ten times what
+ * was seen; a wrong rule misses by thousands (a whole class) or by the
+ * tail pages of every large folio.
+ */
+#define PB_QUIET_PAGES	64
+
+/* kpageflags, the module, kpageflags: the classes that fail, per zone. */
+static int pb_kpf_cmp(struct __test_metadata *_metadata, int report, int kfd,
+		      int fd, const struct zi *z, int nz, uint64_t *kbuf,
+		      struct mmscope_pageblock_rec *r, long cap, long long *mod,
+		      int *checked)
+{
+	long long a[MAXZ][MMSCOPE_PB_NR], b[MAXZ][MMSCOPE_PB_NR];
+	int k, miss = 0;
+	unsigned int j;
+	long n;
+
+	for (k = 0; k < nz; k++)
+		if (z[k].present && kpf_zone(kfd, &z[k], kbuf, a[k]))
+			return -1;
+	n = pb_snap_into(fd, r, cap);
+	if (n <= 0)
+		return -1;
+	for (k = 0; k < nz; k++)
+		if (z[k].present && kpf_zone(kfd, &z[k], kbuf, b[k]))
+			return -1;
+	memset(mod, 0, MMSCOPE_PB_NR * sizeof(*mod));
+	for (k = 0; k < nz; k++) {
+		if (!z[k].present)
+			continue;
+		for (j = 2; j < PB_KPF; j++) {	/* not HOLE, FREE: elsewhere */
+			unsigned int c = pb_kpf[j].class;
+			long long m = pb_zone_class(r, n, &z[k], c);
+			long long tol = c == MMSCOPE_PB_RESERVED || c == MMSCOPE_PB_HUGETLB ?
+					0 : PB_QUIET_PAGES;
+
+			mod[c] += m;
+			MISS_IF(!in_bracket(a[k][c], m, b[k][c], tol),
+				"node %d %s %s: kpageflags %lld, module %lld, then %lld (tolerance %lld)",
+				z[k].node, z[k].name, pb_names[c], a[k][c], m, b[k][c], tol);
+			++*checked;
+		}
+	}
+	return miss;
+}
+
+struct pb_kpf_ctx {
+	int kfd, nz;
+	struct zi z[MAXZ];
+	uint64_t *kbuf;
+	struct mmscope_pageblock_rec *r;
+	long cap;
+};
+
+static int pb_kpf_open(struct pb_kpf_ctx *x, int fd)
+{
+	long long most = 0;
+	int k;
+
+	x->nz = read_zoneinfo(x->z);
+	if (x->nz <= 0)
+		return -1;
+	for (k = 0; k < x->nz; k++)
+		if (x->z[k].spanned > most)
+			most = x->z[k].spanned;
+	x->kfd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	x->kbuf = calloc(most + 1, sizeof(uint64_t));
+	x->r = pb_buf(fd, &x->cap);
+	if (x->kfd < 0 || !x->kbuf || !x->r)
+		return -1;
+	memset(x->kbuf, 0, (most + 1) * sizeof(uint64_t));
+	return 0;
+}
+
+static void pb_kpf_close(struct pb_kpf_ctx *x)
+{
+	if (x->kfd >= 0)
+		close(x->kfd);
+	free(x->kbuf);
+	free(x->r);
+}
+
+/* Up to PHYS_TRIES brackets; the classes summed over the zones in @mod. */
+static int pb_kpf_agree(struct __test_metadata *_metadata, struct pb_kpf_ctx *x,
+			int fd, long long *mod)
+{
+	int t, miss = -1, checked = 0;
+
+	for (t = 0; t < PHYS_TRIES && miss; t++) {
+		checked = 0;
+		miss = pb_kpf_cmp(_metadata, t == PHYS_TRIES - 1, x->kfd, fd, x->z, x->nz,
+				  x->kbuf, x->r, x->cap, mod, &checked);
+		if (miss < 0)
+			return -1;
+	}
+	TH_LOG("%d figures, attempt %d of %d: reserved %lld hugetlb %lld slab %lld pgtable %lld anon %lld",
+	       checked, t, PHYS_TRIES, mod[MMSCOPE_PB_RESERVED], mod[MMSCOPE_PB_HUGETLB],
+	       mod[MMSCOPE_PB_SLAB], mod[MMSCOPE_PB_PGTABLE], mod[MMSCOPE_PB_ANON]);
+	return miss;
+}
+
+/*
+ * RESERVED, HUGETLB, SLAB, PGTABLE and ANON per zone are what
+ * /proc/kpageflags says of the same PFNs read just before and just after:
+ * exact for the two that do not move in a quiet guest, within
+ * PB_QUIET_PAGES for the others.
+ */
+TEST_F(phys, pageblocks_classes_match_kpageflags)
+{
+	struct pb_kpf_ctx x = { .kfd = -1 };
+	long long mod[MMSCOPE_PB_NR];
+
+	if (access("/proc/kpageflags", R_OK))
+		SKIP(return, "no /proc/kpageflags");
+	ASSERT_EQ(0, pb_kpf_open(&x, self->fd));
+	EXPECT_EQ(0, pb_kpf_agree(_metadata, &x, self->fd, mod));
+	EXPECT_LT(0, mod[MMSCOPE_PB_RESERVED]);
+	EXPECT_LT(0, mod[MMSCOPE_PB_SLAB]);
+	EXPECT_LT(0, mod[MMSCOPE_PB_PGTABLE]);
+	EXPECT_LT(0, mod[MMSCOPE_PB_ANON]);
+	pb_kpf_close(&x);
+}
+
+#define PB_ANON_MIB	32
+
+/*
+ * A child writes 32 MiB of fresh anonymous memory (4 KiB pages): ANON grows
+ * by at least its 8192 pages, and kpageflags agrees before and after.
+ */
+TEST_F(phys, pageblocks_anon_grows_with_a_child)
+{
+	struct pb_kpf_ctx x = { .kfd = -1 };
+	long long m0[MMSCOPE_PB_NR], m1[MMSCOPE_PB_NR];
+	int p2c[2], c2p[2], status;
+	char ch = 0;
+	pid_t pid;
+
+	if (access("/proc/kpageflags", R_OK))
+		SKIP(return, "no /proc/kpageflags");
+	ASSERT_EQ(0, pb_kpf_open(&x, self->fd));
+	ASSERT_EQ(0, pipe(p2c));
+	ASSERT_EQ(0, pipe(c2p));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* write only when told: the "before" reading is taken first */
+		if (read(p2c[0], &ch, 1) != 1 || !populate(PB_ANON_MIB << 20, 0))
+			_exit(1);
+		if (write(c2p[1], &ch, 1) != 1)
+			_exit(1);
+		read(p2c[0], &ch, 1);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pb_kpf_agree(_metadata, &x, self->fd, m0));
+	ASSERT_EQ(1, write(p2c[1], &ch, 1));
+	ASSERT_EQ(1, read(c2p[0], &ch, 1));
+	EXPECT_EQ(0, pb_kpf_agree(_metadata, &x, self->fd, m1));
+	ASSERT_EQ(1, write(p2c[1], &ch, 1));
+	waitpid(pid, &status, 0);
+	EXPECT_LE(PB_ANON_MIB * 256, m1[MMSCOPE_PB_ANON] - m0[MMSCOPE_PB_ANON]);
+	TH_LOG("ANON %lld -> %lld", m0[MMSCOPE_PB_ANON], m1[MMSCOPE_PB_ANON]);
+	pb_kpf_close(&x);
+}
+
+/* Pages in every hugetlb pool: Σ nr_hugepages × its size, from sysfs. */
+static long long hugetlb_pool_pages(void)
+{
+	DIR *d = opendir("/sys/kernel/mm/hugepages");
+	struct dirent *e;
+	long long pages = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char path[300], val[64];
+		long long kb;
+
+		if (sscanf(e->d_name, "hugepages-%lldkB", &kb) != 1)
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/nr_hugepages", e->d_name);
+		if (!read_str(path, val, sizeof(val)))
+			pages += atoll(val) * (kb / 4);
+	}
+	closedir(d);
+	return pages;
+}
+
+#define PB_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
+
+/*
+ * HUGETLB is the hugetlb pools exactly, free pages of the pool included.
+ * The guest's pool is used as it booted (-a hugepages=N); without one the
+ * test reserves 8 default-size pages and gives them back.
+ */
+TEST_F(phys, pageblocks_hugetlb_is_the_pool)
+{
+	struct mmscope_pageblock_rec *r;
+	char old[32] = "";
+	long long pool, m = 0;
+	long n, i;
+
+	if (access(PB_HUGEPAGES, W_OK))
+		SKIP(return, "no hugetlb (%s)", PB_HUGEPAGES);
+	if (!hugetlb_pool_pages()) {
+		ASSERT_EQ(0, read_str(PB_HUGEPAGES, old, sizeof(old)));
+		ASSERT_EQ(0, write_str(PB_HUGEPAGES, "8"));
+	}
+	pool = hugetlb_pool_pages();
+	n = mmscope_phys_snap(self->fd, MMSCOPE_IOC_PHYS_PAGEBLOCKS, sizeof(*r), (void **)&r);
+	if (old[0])
+		write_str(PB_HUGEPAGES, old);
+	ASSERT_LT(0, n);
+	if (!pool)
+		SKIP(free(r); return, "no hugetlb page could be reserved");
+	for (i = 0; i < n; i++)
+		m += r[i].pages[MMSCOPE_PB_HUGETLB];
+	EXPECT_EQ(pool, m);
+	TH_LOG("pool %lld pages, module HUGETLB %lld", pool, m);
+	free(r);
+}
+
+/* The text file: one line per record, the same blocks in the same order. */
+TEST_F(phys, pageblocks_text_matches_ioctl)
+{
+	struct mmscope_pageblock_rec *r;
+	char line[512], zone[16], mt[16], dom[16];
+	unsigned long long start;
+	unsigned int node;
+	long n, lines = 0;
+	int fmo;
+	FILE *f;
+
+	n = mmscope_phys_snap(self->fd, MMSCOPE_IOC_PHYS_PAGEBLOCKS, sizeof(*r), (void **)&r);
+	ASSERT_LT(0, n);
+	f = fopen(PHYS_DIR "/pageblocks", "re");
+	if (!f)
+		SKIP(free(r); return, "no %s/pageblocks", PHYS_DIR);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int c, v, got = 0;
+		int off, k;
+		char *p;
+
+		if (line[0] == '#')
+			continue;
+		ASSERT_EQ(6, sscanf(line, "%u %15s %llu %15s %15s %d%n", &node, zone, &start,
+				    mt, dom, &fmo, &off));
+		ASSERT_GT(n, lines);
+		EXPECT_EQ(r[lines].node, node);
+		EXPECT_STREQ(r[lines].zone, zone);
+		EXPECT_EQ(r[lines].start_pfn, start);
+		EXPECT_LE(-1, fmo);
+		for (k = 0; k < MMSCOPE_PB_NR; k++)
+			if (!strcmp(dom, pb_names[k]))
+				break;
+		EXPECT_GT(MMSCOPE_PB_NR, k) TH_LOG("dominant %s", dom);
+		for (p = line + off, c = 0; c < MMSCOPE_PB_NR; c++, p += k) {
+			ASSERT_EQ(1, sscanf(p, "%u%n", &v, &k));
+			got += v;
+		}
+		EXPECT_EQ(r[lines].nr_pages, got);
+		lines++;
+	}
+	fclose(f);
+	EXPECT_EQ(n, lines);
+	free(r);
+}
+
 /* ---- stats and stress ---------------------------------------------------- */
 
 static int read_all(const char *path)
@@ -2115,7 +2686,8 @@ static int read_all(const char *path)
 TEST_F(phys, stats_count_reads_and_bound_holds)
 {
 	struct mmscope_phys_stat_rec *s0, *s1;
-	const char *const files[] = { "zones", "buddy", "lru", "slab" };
+	const char *const files[] = { "zones", "buddy", "lru", "slab", "pageblocks" };
+	const int nf = sizeof(files) / sizeof(files[0]);
 	long n, v;
 	pid_t pid;
 	int i, status, slab = slab_on(self->fd);
@@ -2137,10 +2709,10 @@ TEST_F(phys, stats_count_reads_and_bound_holds)
 		}
 		_exit(0);
 	}
-	for (i = 0; i < 4 * 3; i++) {
+	for (i = 0; i < nf * 3; i++) {
 		char path[128];
 
-		snprintf(path, sizeof(path), PHYS_DIR "/%s", files[i % 4]);
+		snprintf(path, sizeof(path), PHYS_DIR "/%s", files[i % nf]);
 		EXPECT_LT(0, read_all(path));
 	}
 	waitpid(pid, &status, 0);
@@ -2166,7 +2738,8 @@ TEST_F(phys, stats_count_reads_and_bound_holds)
 		       v, s1[v].reads, s1[v].holds, s1[v].worst_read_ns,
 		       s1[v].worst_hold_ns, s1[v].worst_hold_entries, s1[v].max_hold_entries);
 	}
-	EXPECT_EQ(0, s1[MMSCOPE_VIEW_ZONES].holds);	/* lockless view */
+	EXPECT_EQ(0, s1[MMSCOPE_VIEW_ZONES].holds);	/* lockless views */
+	EXPECT_EQ(0, s1[MMSCOPE_VIEW_PAGEBLOCKS].holds);
 	EXPECT_LT(0, s1[MMSCOPE_VIEW_BUDDY].holds);
 	EXPECT_LT(0, s1[MMSCOPE_VIEW_LRU].holds);
 	EXPECT_GE(MMSCOPE_BUDDY_CAP, s1[MMSCOPE_VIEW_BUDDY].max_hold_entries);
@@ -2302,7 +2875,8 @@ TEST_F(phys, snap_bad_buffer)
 TEST_F(phys, every_view_rejects_small_records)
 {
 	const unsigned long cmds[] = { MMSCOPE_IOC_PHYS_BUDDY, MMSCOPE_IOC_PHYS_LRU,
-				       MMSCOPE_IOC_PHYS_STATS, MMSCOPE_IOC_PHYS_SLAB };
+				       MMSCOPE_IOC_PHYS_STATS, MMSCOPE_IOC_PHYS_SLAB,
+				       MMSCOPE_IOC_PHYS_PAGEBLOCKS };
 	struct mmscope_phys_snap s;
 	size_t i;
 
@@ -2317,7 +2891,7 @@ TEST_F(phys, every_view_rejects_small_records)
 
 TEST(files_have_headers)
 {
-	const char *const files[] = { "zones", "buddy", "lru", "stats", "slab" };
+	const char *const files[] = { "zones", "buddy", "lru", "stats", "slab", "pageblocks" };
 	char path[128], line[256], want[64];
 	size_t i;
 

@@ -1148,7 +1148,7 @@ enum {
 	K1_WALK, K1_WALK_RUNS, K1_WALK_THP, K1_SUMMARY, K1_DFS_SUMMARY, K1_DFS_VMAS,
 	K1_DFS_PAGETABLE, K1_ZONES, K1_BUDDY, K1_LRU, K1_STATS, K1_SLAB, K1_DFS_ZONES,
 	K1_DFS_BUDDY, K1_DFS_LRU, K1_DFS_SLAB, K1_DFS_STATS, K1_CHILD_WALK,
-	K1_CHILD_SUMMARY, K1_NR
+	K1_CHILD_SUMMARY, K1_PAGEBLOCKS, K1_DFS_PAGEBLOCKS, K1_NR
 };
 
 static const char *const k1_names[K1_NR] = {
@@ -1156,6 +1156,7 @@ static const char *const k1_names[K1_NR] = {
 	"debugfs vmas", "debugfs pagetable", "PHYS_ZONES", "PHYS_BUDDY", "PHYS_LRU",
 	"PHYS_STATS", "PHYS_SLAB", "debugfs zones", "debugfs buddy", "debugfs lru",
 	"debugfs slab", "debugfs stats", "PT_WALK child", "MM_SUMMARY child",
+	"PHYS_PAGEBLOCKS", "debugfs pageblocks",
 };
 
 struct t1 {
@@ -1387,22 +1388,27 @@ static void *t1_dfs_tasks(void *arg)
 	return NULL;
 }
 
+#define NR_PHYS_VIEWS	6
+
 static const struct {
 	unsigned long cmd;
 	size_t rec;
 	unsigned int cap;
 	const char *file;
-} phys_views[5] = {
+} phys_views[NR_PHYS_VIEWS] = {
 	{ MMSCOPE_IOC_PHYS_ZONES, sizeof(struct mmscope_zone_rec), 32, "zones" },
 	{ MMSCOPE_IOC_PHYS_BUDDY, sizeof(struct mmscope_buddy_rec), 32, "buddy" },
 	{ MMSCOPE_IOC_PHYS_LRU, sizeof(struct mmscope_lru_rec), 256, "lru" },
 	{ MMSCOPE_IOC_PHYS_STATS, sizeof(struct mmscope_phys_stat_rec), 8, "stats" },
 	{ MMSCOPE_IOC_PHYS_SLAB, sizeof(struct mmscope_slab_rec), 1024, "slab" },
+	{ MMSCOPE_IOC_PHYS_PAGEBLOCKS, sizeof(struct mmscope_pageblock_rec), 2048, "pageblocks" },
 };
 
-static const int phys_kinds[5] = { K1_ZONES, K1_BUDDY, K1_LRU, K1_STATS, K1_SLAB };
-static const int phys_file_kinds[5] = {
-	K1_DFS_ZONES, K1_DFS_BUDDY, K1_DFS_LRU, K1_DFS_STATS, K1_DFS_SLAB,
+static const int phys_kinds[NR_PHYS_VIEWS] = {
+	K1_ZONES, K1_BUDDY, K1_LRU, K1_STATS, K1_SLAB, K1_PAGEBLOCKS,
+};
+static const int phys_file_kinds[NR_PHYS_VIEWS] = {
+	K1_DFS_ZONES, K1_DFS_BUDDY, K1_DFS_LRU, K1_DFS_STATS, K1_DFS_SLAB, K1_DFS_PAGEBLOCKS,
 };
 
 /* The physical-memory snapshots: counting only, one record, all of them. */
@@ -1424,8 +1430,9 @@ static void *t1_phys(void *arg)
 	}
 	sched_idle();
 	for (it = 0; !c->stop; it++) {
-		v = it % 5;
-		cap = (it / 5) % 3 == 0 ? 0 : (it / 5) % 3 == 1 ? 1 : phys_views[v].cap;
+		v = it % NR_PHYS_VIEWS;
+		cap = (it / NR_PHYS_VIEWS) % 3 == 0 ? 0 : (it / NR_PHYS_VIEWS) % 3 == 1 ? 1 :
+		      phys_views[v].cap;
 		memset(&s, 0, sizeof(s));
 		s.size = sizeof(s);
 		s.rec_size = phys_views[v].rec;
@@ -1473,7 +1480,7 @@ static void *t1_dfs_phys(void *arg)
 	}
 	sched_idle();
 	for (it = 0; !c->stop; it++) {
-		v = it % 5;
+		v = it % NR_PHYS_VIEWS;
 		snprintf(path, sizeof(path), MMSCOPE_DEBUGFS "/%s", phys_views[v].file);
 		n = slurp(path, buf, FILE_BUF);
 		if (kcheck(&c->k[phys_file_kinds[v]], n < 0 ? -n : 0, ok, path))
@@ -1482,6 +1489,27 @@ static void *t1_dfs_phys(void *arg)
 			note_fail("%s: no header: %.60s", path, buf);
 	}
 	free(buf);
+	return NULL;
+}
+
+/*
+ * Compaction under the pageblocks pass: it moves pages between blocks and
+ * changes blocks' types while the pass reads them without a lock.
+ */
+static void *t1_compactor(void *arg)
+{
+	struct t1 *c = arg;
+	int fd;
+
+	while (!c->stop) {
+		fd = open("/proc/sys/vm/compact_memory", O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return NULL;	/* no CONFIG_COMPACTION: nothing to race */
+		if (write(fd, "1", 1) != 1)
+			note_fail("compact_memory: %s", strerror(errno));
+		close(fd);
+		usleep(200 * 1000);
+	}
 	return NULL;
 }
 
@@ -1555,7 +1583,7 @@ TEST_F_TIMEOUT(stress, walks_vs_mutations, 300)
 {
 	static void *(*const fns[])(void *) = {
 		t1_walker, t1_run_walker, t1_summarizer, t1_dfs_tasks, t1_phys, t1_dfs_phys,
-		t1_children,
+		t1_children, t1_compactor,
 	};
 	double secs = mmscope_env_long("MMSCOPE_STRESS_SECS", 15), t0, t_kill, t_end, took;
 	long coll0, coll1, scans0, scans1, ops_total = 0;

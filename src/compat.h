@@ -140,6 +140,36 @@ static inline unsigned int mmscope_pfnblock_migratetype(unsigned long pfn)
 }
 
 /*
+ * Slab and hugetlb pages, tested on a head page without a reference (as
+ * /proc/kpageflags tests them).  6.1 marks a slab page PG_slab and a hugetlb
+ * folio by its compound destructor, read by PageHuge() (exported); 6.9 made
+ * hugetlb, and 6.10 slab, a page type of the folio's first page.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 9, 0)
+static inline bool mmscope_head_hugetlb(struct page *head)
+{
+	return PageHuge(head);
+}
+#else
+static inline bool mmscope_head_hugetlb(struct page *head)
+{
+	return folio_test_hugetlb((struct folio *)head);
+}
+#endif
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
+static inline bool mmscope_head_slab(struct page *head, unsigned long flags)
+{
+	return flags & BIT(PG_slab);
+}
+#else
+static inline bool mmscope_head_slab(struct page *head, unsigned long flags)
+{
+	return folio_test_slab((struct folio *)head);
+}
+#endif
+
+/*
  * The multi-gen LRU of a lruvec.  6.3 renamed struct lru_gen_struct to
  * struct lru_gen_folio; the member stays lruvec->lrugen and Debian's 6.1
  * already has the lists named folios[][][], so only the type name differs.

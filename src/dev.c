@@ -634,6 +634,7 @@ static long mmscope_ioc_snapshot(unsigned int cmd, void __user *uarg)
 	BUILD_BUG_ON(sizeof(struct mmscope_buddy_rec) != MMSCOPE_BUDDY_REC_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct mmscope_lru_rec) != MMSCOPE_LRU_REC_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct mmscope_slab_rec) != MMSCOPE_SLAB_REC_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct mmscope_pageblock_rec) != MMSCOPE_PAGEBLOCK_REC_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct mmscope_phys_stat_rec) != MMSCOPE_PHYS_STAT_REC_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct mmscope_tracked_rec) != MMSCOPE_TRACKED_REC_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct mmscope_module_mem_rec) != MMSCOPE_MODULE_MEM_REC_SIZE_VER0);

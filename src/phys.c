@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmscope - physical memory (a producer): zones, buddy free lists and LRU
- * lists; slab caches are in slab.c, lock-hold accounting in hold.c.
+ * mmscope - physical memory (a producer): zones, buddy free lists, LRU lists
+ * and pageblocks; slab caches are in slab.c, lock-hold accounting in hold.c.
  *
  * Each pass hands every record (a uapi struct, the one both presenters
  * render) to an emit callback with no lock held, so the callback may sleep
@@ -21,6 +21,10 @@
  *    of the counters, then one hold per list (or per generation and type),
  *    at most MMSCOPE_LRU_WALK_CAP folios per hold.  The unevictable "list"
  *    is never walked: lruvec_init() poisons it (it is only a counter).
+ *  - pageblocks: no lock, no page reference.  Each page's flags, type,
+ *    mapping bits and refcount are racy word reads, as /proc/kpageflags
+ *    makes them; a free block's order is trusted only when it fits.
+ *    cond_resched() and a fatal-signal check after every pageblock.
  *  zone->lock and lru_lock are never nested; every hold is bracketed by
  *  mmscope_hold_begin()/mmscope_hold_end() (hold.c).
  */
@@ -265,6 +269,212 @@ static int phys_buddy(struct mmscope_pass *p, mmscope_emit_t emit, void *ctx)
 			err = buddy_zone(p, zone, r) ?: emit(ctx, 0, r);
 			if (err)
 				goto out;
+		}
+	}
+out:
+	kfree(r);
+	return err;
+}
+
+/* ---- pageblocks --------------------------------------------------------- */
+
+/*
+ * A page's head, or the page itself when the head read is not believable:
+ * compound_head() (which also undoes HVO's fake heads) read without a
+ * reference may be stale, so the head must be an online page of the memmap
+ * at most a PUD-sized folio before @pfn.
+ */
+static struct page *pb_head(struct page *page, unsigned long pfn)
+{
+	struct page *head = compound_head(page);
+	unsigned long hpfn;
+
+	if (head == page)
+		return page;
+	hpfn = page_to_pfn(head);
+	if (hpfn > pfn || pfn - hpfn >= 1UL << (PUD_SHIFT - PAGE_SHIFT) ||
+	    pfn_to_online_page(hpfn) != head)
+		return page;
+	return head;
+}
+
+/*
+ * Is @page of @zone?  Its node and zone from the flags word already read
+ * (page_zone() would index NODE_DATA() with whatever a stale word holds).
+ */
+static bool pb_in_zone(unsigned long flags, struct zone *zone)
+{
+	return ((flags >> NODES_PGSHIFT) & NODES_MASK) == zone_to_nid(zone) &&
+	       ((flags >> ZONES_PGSHIFT) & ZONES_MASK) == zone_idx(zone);
+}
+
+/* The class of one page that is not the start of a free block. */
+static unsigned int pb_class(struct page *page, unsigned long pfn,
+			     unsigned long flags)
+{
+	struct page *head = pb_head(page, pfn);
+	unsigned long hflags = head == page ? flags : READ_ONCE(head->flags);
+	unsigned long mapping;
+
+	if (flags & BIT(PG_reserved))
+		return MMSCOPE_PB_RESERVED;
+	if (hflags == PAGE_POISON_PATTERN)
+		return MMSCOPE_PB_KERNEL;	/* a head we cannot read */
+	if (mmscope_head_hugetlb(head))
+		return MMSCOPE_PB_HUGETLB;
+	if (mmscope_head_slab(head, hflags))
+		return MMSCOPE_PB_SLAB;
+	if (PageTable(page))
+		return MMSCOPE_PB_PGTABLE;
+	/* the low bits only: the pointer itself is never followed */
+	mapping = (unsigned long)READ_ONCE(head->mapping);
+	if (mapping & PAGE_MAPPING_ANON)
+		return MMSCOPE_PB_ANON;
+	if ((mapping && !(mapping & PAGE_MAPPING_FLAGS)) || (hflags & BIT(PG_lru)))
+		return hflags & BIT(PG_swapbacked) ? MMSCOPE_PB_SHMEM : MMSCOPE_PB_FILE;
+	if (!page_ref_count(head))
+		return MMSCOPE_PB_UNREF;
+	return MMSCOPE_PB_KERNEL;
+}
+
+/*
+ * Pages from @pfn on that a free block starting before @pfn still covers:
+ * a buddy order above pageblock_order spans several pageblocks, and only
+ * its first page says so.  0 when no such block.
+ */
+static unsigned long pb_free_carry(struct zone *zone, unsigned long pfn,
+				   unsigned long end)
+{
+	unsigned int order;
+
+	for (order = pageblock_order + 1; order < MMSCOPE_NR_PAGE_ORDERS; order++) {
+		unsigned long start = pfn & ~((1UL << order) - 1);
+		struct page *page;
+
+		if (start == pfn || start < zone->zone_start_pfn)
+			continue;
+		page = pfn_to_online_page(start);
+		if (!page || !PageBuddy(page) ||
+		    READ_ONCE(page_private(page)) != order ||
+		    !pb_in_zone(READ_ONCE(page->flags), zone))
+			continue;
+		return min(start + (1UL << order), end) - pfn;
+	}
+	return 0;
+}
+
+/*
+ * The block's migratetype as pagetypeinfo counts it: that walk steps from
+ * zone_start_pfn (not pageblock-aligned: DMA starts at 1) and counts a
+ * block only when the PFN it lands on is online and of the zone; a block it
+ * would not count is MMSCOPE_MT_NR.
+ */
+static unsigned int pb_migratetype(struct zone *zone, unsigned long start,
+				   unsigned long zstart, unsigned long zend)
+{
+	unsigned long pfn = start + (zstart & (pageblock_nr_pages - 1));
+	struct page *page;
+	unsigned int mt;
+
+	if (pfn < zstart || pfn >= zend)
+		return MMSCOPE_MT_NR;
+	page = pfn_to_online_page(pfn);
+	if (!page || !pb_in_zone(READ_ONCE(page->flags), zone))
+		return MMSCOPE_MT_NR;
+	mt = mmscope_pfnblock_migratetype(pfn);
+	return mt < MIGRATE_TYPES ? mt_map[mt] : MMSCOPE_MT_NR;
+}
+
+/*
+ * One pageblock: every page classified once, from flags read without a lock
+ * or a reference, as stable_page_flags() (fs/proc/page.c) reads them.
+ */
+static void pb_fill(struct zone *zone, unsigned long start,
+		    struct mmscope_pageblock_rec *r)
+{
+	unsigned long zstart = READ_ONCE(zone->zone_start_pfn);
+	unsigned long zend = zstart + READ_ONCE(zone->spanned_pages);
+	unsigned long end = start + pageblock_nr_pages, pfn = start, n;
+	unsigned int c;
+
+	r->start_pfn = start;
+	r->nr_pages = pageblock_nr_pages;
+	r->free_max_order = MMSCOPE_PB_NO_FREE;
+	r->migratetype = pb_migratetype(zone, start, zstart, zend);
+
+	if (start >= zstart && start < zend) {
+		n = pb_free_carry(zone, start, min(end, zend));
+		r->pages[MMSCOPE_PB_FREE] += n;
+		pfn += n;
+	}
+	while (pfn < end) {
+		struct page *page;
+		unsigned long flags, order;
+
+		if (pfn < zstart || pfn >= zend) {
+			r->pages[MMSCOPE_PB_HOLE]++;
+			pfn++;
+			continue;
+		}
+		page = pfn_to_online_page(pfn);
+		flags = page ? READ_ONCE(page->flags) : PAGE_POISON_PATTERN;
+		if (flags == PAGE_POISON_PATTERN || !pb_in_zone(flags, zone)) {
+			r->pages[MMSCOPE_PB_HOLE]++;
+			pfn++;
+			continue;
+		}
+		if (PageBuddy(page)) {
+			/* buddy_order_unsafe(): trust it only if it fits */
+			order = READ_ONCE(page_private(page));
+			n = 1;
+			if (order < MMSCOPE_NR_PAGE_ORDERS &&
+			    !(pfn & ((1UL << order) - 1)) &&
+			    pfn + (1UL << order) <= zend) {
+				n = min(1UL << order, end - pfn);
+				if (r->free_max_order == MMSCOPE_PB_NO_FREE ||
+				    order > r->free_max_order)
+					r->free_max_order = order;
+			}
+			r->pages[MMSCOPE_PB_FREE] += n;
+			pfn += n;
+			continue;
+		}
+		r->pages[pb_class(page, pfn, flags)]++;
+		pfn++;
+	}
+	for (c = 1; c < MMSCOPE_PB_NR; c++)
+		if (r->pages[c] > r->pages[r->dominant])
+			r->dominant = c;
+}
+
+static int phys_pageblocks(struct mmscope_pass *p, mmscope_emit_t emit, void *ctx)
+{
+	struct mmscope_pageblock_rec *r;
+	int nid, zid, err = 0;
+
+	BUILD_BUG_ON(MMSCOPE_PB_NR > MMSCOPE_PB_CLASSES);
+	BUILD_BUG_ON(MMSCOPE_NR_PAGE_ORDERS > MMSCOPE_PB_NO_FREE);
+	r = kmalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	for_each_online_node(nid) {
+		for (zid = 0; zid < MAX_NR_ZONES; zid++) {
+			struct zone *zone = &NODE_DATA(nid)->node_zones[zid];
+			unsigned long pfn;
+
+			if (!populated_zone(zone) || zone_is_zone_device(zone))
+				continue;
+			/* the span is re-read per block: hotplug may move it */
+			for (pfn = pageblock_start_pfn(READ_ONCE(zone->zone_start_pfn));
+			     pfn < zone_end_pfn(zone); pfn += pageblock_nr_pages) {
+				memset(r, 0, sizeof(*r));
+				r->node = nid;
+				strscpy(r->zone, zone->name, sizeof(r->zone));
+				pb_fill(zone, pfn, r);
+				err = emit(ctx, 0, r) ?: mmscope_pass_yield();
+				if (err)
+					goto out;
+			}
 		}
 	}
 out:
@@ -522,6 +732,9 @@ int mmscope_phys_snapshot(unsigned int view, mmscope_emit_t emit, void *ctx)
 		break;
 	case MMSCOPE_VIEW_SLAB:
 		err = mmscope_slab_snapshot(&p, emit, ctx);
+		break;
+	case MMSCOPE_VIEW_PAGEBLOCKS:
+		err = phys_pageblocks(&p, emit, ctx);
 		break;
 	default:
 		return -EINVAL;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * mmscope - physical memory producers: zones, buddy, LRU (phys.c) and slab
- * caches (slab.c).
+ * mmscope - physical memory producers: zones, buddy, LRU, pageblocks (phys.c)
+ * and slab caches (slab.c).
  */
 #ifndef _MMSCOPE_PHYS_H
 #define _MMSCOPE_PHYS_H

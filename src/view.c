@@ -143,7 +143,7 @@ static ssize_t track_write(const char __user *ubuf, size_t len)
 	return err ?: len;
 }
 
-/* ---- zones, buddy, lru, slab: physical memory ---- */
+/* ---- zones, buddy, lru, slab, pageblocks: physical memory ---- */
 
 static int phys_produce(const struct mmscope_view *v, void *target,
 			mmscope_emit_t emit, void *ctx)
@@ -279,6 +279,36 @@ static void print_slab(struct seq_file *m, const void *rec)
 	seq_putc(m, '\n');
 }
 
+static const char *const pb_names[] = { MMSCOPE_PB_NAMES };
+static_assert(ARRAY_SIZE(pb_names) == MMSCOPE_PB_NR);
+
+static void pageblocks_legend(struct seq_file *m)
+{
+	unsigned int i;
+
+	seq_puts(m, "# migratetypes:");
+	for (i = 0; i < MMSCOPE_MT_NR; i++)
+		seq_printf(m, " %s", mt_names[i]);
+	seq_puts(m, " (none: pagetypeinfo does not count the block)\n# classes:");
+	for (i = 0; i < MMSCOPE_PB_NR; i++)
+		seq_printf(m, " %s", pb_names[i]);
+	seq_putc(m, '\n');
+}
+
+static void print_pageblock(struct seq_file *m, const void *rec)
+{
+	const struct mmscope_pageblock_rec *r = rec;
+	unsigned int i;
+
+	seq_printf(m, "%u %s %llu %s %s %d", r->node, r->zone, r->start_pfn,
+		   r->migratetype < MMSCOPE_MT_NR ? mt_names[r->migratetype] : "none",
+		   r->dominant < MMSCOPE_PB_NR ? pb_names[r->dominant] : "?",
+		   r->free_max_order == MMSCOPE_PB_NO_FREE ? -1 : (int)r->free_max_order);
+	for (i = 0; i < MMSCOPE_PB_NR; i++)
+		seq_printf(m, " %u", r->pages[i]);
+	seq_putc(m, '\n');
+}
+
 /* ---- stats: what the physical views cost, and what the module holds ---- */
 
 static int stats_produce(const struct mmscope_view *v, void *target,
@@ -292,6 +322,7 @@ static const char *const view_names[MMSCOPE_VIEW_NR] = {
 	[MMSCOPE_VIEW_BUDDY] = "buddy",
 	[MMSCOPE_VIEW_LRU] = "lru",
 	[MMSCOPE_VIEW_SLAB] = "slab",
+	[MMSCOPE_VIEW_PAGEBLOCKS] = "pageblocks",
 };
 
 static void print_stat(struct seq_file *m, const void *rec)
@@ -403,6 +434,17 @@ const struct mmscope_view mmscope_views[] = {
 		.kinds[0] = { sizeof(struct mmscope_slab_rec),
 			      MMSCOPE_SLAB_REC_SIZE_VER0, print_slab },
 		.bufsize = 64 * 1024,
+	}, {
+		.name = "pageblocks", .mode = 0400, .format = 1,
+		.legend = "node zone start_pfn migratetype dominant free_max_order(-1:none) pages_per_class...",
+		.legend_more = pageblocks_legend,
+		.ioctl = MMSCOPE_IOC_PHYS_PAGEBLOCKS, .snapshot = true,
+		.phys_view = MMSCOPE_VIEW_PAGEBLOCKS,
+		.produce = phys_produce,
+		.kinds[0] = { sizeof(struct mmscope_pageblock_rec),
+			      MMSCOPE_PAGEBLOCK_REC_SIZE_VER0, print_pageblock },
+		/* ~70 bytes a block: a 2 GiB guest's 1024 blocks; seq_file grows past it */
+		.bufsize = 96 * 1024,
 	},
 };
 const unsigned int mmscope_nr_views = ARRAY_SIZE(mmscope_views);

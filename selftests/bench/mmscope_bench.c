@@ -998,7 +998,7 @@ static pid_t spawn_hungry(unsigned long len)
 static void bench_locks(void)
 {
 	struct mmscope_phys_stat_rec st[MMSCOPE_VIEW_NR];
-	static const char *const vname[] = { "zones", "buddy", "lru", "slab", "?", "?" };
+	static const char *const vname[] = { "zones", "buddy", "lru", "slab", "pageblocks", "?" };
 	double a[1024], worst_last[MMSCOPE_VIEW_NR] = { 0 };
 	int nv = MMSCOPE_VIEW_NR;
 	uint64_t worst_last_entries[MMSCOPE_VIEW_NR] = { 0 };
