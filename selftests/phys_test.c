@@ -2007,6 +2007,30 @@ static long long slab_tol(long long perslab, long long n)
 	return (get_nprocs() + 2) * perslab * 2 + n / 32;
 }
 
+/*
+ * Wait (bounded, scaled) until the caches' active counts hold still for a
+ * fifth of a second: objects an earlier test freed through RCU (dentries,
+ * inodes, files) are freed after a grace period, and would otherwise be
+ * taken off this test's count while it measures.
+ */
+static void slab_settle(char (*names)[MMSCOPE_SLAB_NAME_LEN], int n)
+{
+	static struct si a[MAXSI], b[MAXSI];
+	int t, i, na, nb, still = 0;
+
+	for (t = 0; t < 50 * mmscope_timeout_scale() && !still; t++) {
+		na = read_slabinfo(a, MAXSI);
+		usleep(200000);
+		nb = read_slabinfo(b, MAXSI);
+		still = na > 0 && nb > 0;
+		for (i = 0; i < n && still; i++) {
+			const struct si *x = find_si(a, na, names[i]), *y = find_si(b, nb, names[i]);
+
+			still = x && y && x->active == y->active;
+		}
+	}
+}
+
 static long long llmin(long long a, long long b)
 {
 	return a < b ? a : b;
@@ -2041,6 +2065,7 @@ static void slab_delta(struct __test_metadata *_metadata, int fd,
 	snprintf(w->dir, sizeof(w->dir), "/dev/shm/mmscope-slab-%d", getpid());
 	ASSERT_EQ(0, mkdir(w->dir, 0700));
 
+	slab_settle(real, ncaches);
 	for (i = 0; i < ncaches; i++)
 		ASSERT_EQ(0, slab_point(fd, real[i], &p0[i]));
 	err = slab_load(kind, w);
