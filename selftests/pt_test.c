@@ -496,8 +496,12 @@ static int setup_ksm(void *s, void *out)
 			return 0;
 		usleep(20000);
 		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while (t.tv_sec - t0.tv_sec < 20 * mmscope_timeout_scale());
-	return skip(r, "ksmd did not merge the identical pages in 20 s x MMSCOPE_TIMEOUT_SCALE");
+	} while (t.tv_sec - t0.tv_sec < 40 * mmscope_timeout_scale());
+	/*
+	 * 20 s was once too short on the two-node 6.12 guest (2026-12-07);
+	 * 40 s stays inside the 60 s x scale a test of this fixture may take
+	 */
+	return skip(r, "ksmd did not merge the identical pages in 40 s x MMSCOPE_TIMEOUT_SCALE");
 }
 
 #define MREMAP_PAGES 32
@@ -1713,24 +1717,34 @@ static long proc_syscall_nr(pid_t pid)
 static void holder_sync_rss(struct __test_metadata *_metadata, FIXTURE_DATA(mem) *self)
 {
 	pid_t pid = self->holder.pid;
-	long at_sync = -1, now = -1;
+	long at_sync = -1, now = -2;	/* unequal: one round at least */
 	char state = '?';
-	int i, tries;
+	int i, tries, round;
 
-	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(0, kill(pid, SIGUSR1));
-		ASSERT_EQ(sizeof(at_sync), read(self->sync_rd, &at_sync, sizeof(at_sync)));
-		ASSERT_LE(0, at_sync) {
-			TH_LOG("the holder could not unmap its sync page");
+	/*
+	 * A fault after the sync point (a page of its code the kernel was
+	 * migrating: compaction, NUMA balancing) means the counters may lag
+	 * again: sync once more, a few times at most.
+	 */
+	for (round = 0; round < 4 && at_sync != now; round++) {
+		for (i = 0; i < 2; i++) {
+			ASSERT_EQ(0, kill(pid, SIGUSR1));
+			ASSERT_EQ(sizeof(at_sync), read(self->sync_rd, &at_sync, sizeof(at_sync)));
+			ASSERT_LE(0, at_sync) {
+				TH_LOG("the holder could not unmap its sync page");
+			}
 		}
+		for (tries = 0; tries < 1000 * mmscope_timeout_scale(); tries++) {	/* 10 s x scale */
+			ASSERT_EQ(0, proc_stat_faults(pid, &state, &now));
+			if (state == 'S' && proc_syscall_nr(pid) == SYS_read)
+				break;
+			usleep(10000);
+		}
+		ASSERT_EQ('S', state);
+		if (at_sync != now)
+			TH_LOG("the holder took %ld faults after sync point %d: again", now - at_sync,
+			       round);
 	}
-	for (tries = 0; tries < 1000 * mmscope_timeout_scale(); tries++) {	/* 10 s x scale */
-		ASSERT_EQ(0, proc_stat_faults(pid, &state, &now));
-		if (state == 'S' && proc_syscall_nr(pid) == SYS_read)
-			break;
-		usleep(10000);
-	}
-	ASSERT_EQ('S', state);
 	ASSERT_EQ(at_sync, now) {
 		TH_LOG("the holder took %ld faults after its sync point: its counters may lag",
 		       now - at_sync);
@@ -2248,15 +2262,23 @@ TEST_F_TIMEOUT(mem, debugfs_vmas_match_smaps, 60)
 {
 	struct mmscope_vma *v = calloc(MAX_VMAS, sizeof(*v));
 	char path[192], line[1024];
-	int nv, again, tries, i = 0, k;
+	int nv, again, tries, i = 0, k, rss_miss = 0;
+	char miss[256] = "";
 	FILE *f;
 
 	SKIP_IF_UNSET_UP();
 	ASSERT_NE(NULL, v);
 	track_holder(_metadata, self, "vmas", path, sizeof(path));
+	/*
+	 * Rss and Swap are held to smaps only in a pass that smaps, read
+	 * before and after, shows unchanged: the kernel may migrate the
+	 * holder's pages meanwhile (compaction, NUMA balancing), and a page
+	 * under migration is in neither count.
+	 */
 	for (tries = 0; tries < 3; tries++) {
 		long long rss_before = 0, rss_after = 0;
 
+		rss_miss = 0;
 		nv = mmscope_read_vmas(self->holder.pid, v, MAX_VMAS);
 		ASSERT_LT(0, nv);
 		for (k = 0; k < nv; k++)
@@ -2291,9 +2313,11 @@ TEST_F_TIMEOUT(mem, debugfs_vmas_match_smaps, 60)
 				       line, o->start, o->end, o->perms, o->offset, o->major,
 				       o->minor, o->inode);
 			}
-			EXPECT_TRUE((long long)rss_kb == o->rss_kb && (long long)swap_kb == o->swap_kb) {
-				TH_LOG("%llx: rss %lu swap %lu kB, smaps %lld %lld", start, rss_kb,
-				       swap_kb, o->rss_kb, o->swap_kb);
+			if ((long long)rss_kb != o->rss_kb || (long long)swap_kb != o->swap_kb) {
+				if (!rss_miss++)
+					snprintf(miss, sizeof(miss),
+						 "%llx: rss %lu swap %lu kB, smaps %lld %lld", start,
+						 rss_kb, swap_kb, o->rss_kb, o->swap_kb);
 			}
 			EXPECT_STREQ(smaps_kind(o), kind) {
 				TH_LOG("%llx (%s): kind %s", start, o->path, kind);
@@ -2328,6 +2352,10 @@ TEST_F_TIMEOUT(mem, debugfs_vmas_match_smaps, 60)
 			rss_after += v[k].rss_kb;
 		if (again == nv && rss_after == rss_before)
 			break;
+	}
+	EXPECT_EQ(0, rss_miss) {
+		TH_LOG("%d VMAs differ in Rss or Swap, after %d passes; the first: %s", rss_miss,
+		       tries, miss);
 	}
 	EXPECT_EQ(nv, i);
 	free(v);
