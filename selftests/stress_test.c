@@ -1492,27 +1492,6 @@ static void *t1_dfs_phys(void *arg)
 	return NULL;
 }
 
-/*
- * Compaction under the pageblocks pass: it moves pages between blocks and
- * changes blocks' types while the pass reads them without a lock.
- */
-static void *t1_compactor(void *arg)
-{
-	struct t1 *c = arg;
-	int fd;
-
-	while (!c->stop) {
-		fd = open("/proc/sys/vm/compact_memory", O_WRONLY | O_CLOEXEC);
-		if (fd < 0)
-			return NULL;	/* no CONFIG_COMPACTION: nothing to race */
-		if (write(fd, "1", 1) != 1)
-			note_fail("compact_memory: %s", strerror(errno));
-		close(fd);
-		usleep(200 * 1000);
-	}
-	return NULL;
-}
-
 /* The target's children: they come and go, so ESRCH any time. */
 static void *t1_children(void *arg)
 {
@@ -1583,7 +1562,7 @@ TEST_F_TIMEOUT(stress, walks_vs_mutations, 300)
 {
 	static void *(*const fns[])(void *) = {
 		t1_walker, t1_run_walker, t1_summarizer, t1_dfs_tasks, t1_phys, t1_dfs_phys,
-		t1_children, t1_compactor,
+		t1_children,
 	};
 	double secs = mmscope_env_long("MMSCOPE_STRESS_SECS", 15), t0, t_kill, t_end, took;
 	long coll0, coll1, scans0, scans1, ops_total = 0;
